@@ -1,0 +1,1 @@
+select kind, n from {{ ref('eph_event_kinds') }}

@@ -1,0 +1,1 @@
+select id, kind, loaded_at from {{ source('shop', 'events') }}

@@ -1,0 +1,115 @@
+{#- One row per node result (models, seeds, snapshots, tests) in freshrun_events,
+    each successful build with its data time (DESIGN.md §2). -#}
+{% macro record_events(results, nodes, lineage, context, recorded_at) %}
+  {%- set rows = [] -%}
+  {%- set built = {} -%}
+  {%- set history = freshrun.latest_successes() -%}
+  {%- set observations = freshrun.latest_observations() -%}
+  {%- set reasons = context.get('reasons') or {} -%}
+  {%- set triggered_by = context.get('triggered_by') or 'dbt' -%}
+  {%- set ts = freshrun.sql_timestamp(recorded_at) -%}
+  {%- for result in results if result.node is defined and result.node.resource_type in ('model', 'seed', 'snapshot', 'test', 'unit_test') -%}
+    {%- set node = result.node -%}
+    {%- set status = freshrun.status_of(result) -%}
+    {%- set times = freshrun.result_times(result) -%}
+    {%- set materialized = freshrun.materialization_of({'resource_type': node.resource_type, 'config': {'materialized': node.config.materialized}}) -%}
+    {%- set data_time = none -%}
+    {%- if status == 'success' and node.resource_type in ('model', 'seed', 'snapshot') -%}
+      {%- set data_time = freshrun.data_time_of(node.unique_id, times.started_at or freshrun.utc_iso(recorded_at), nodes, lineage, built, history, observations) -%}
+      {%- do built.update({node.unique_id: {'data_time': data_time, 'completed_at': times.completed_at}}) -%}
+    {%- endif -%}
+    {%- set adapter_response = result.adapter_response or {} -%}
+    {%- set node_reasons = reasons.get(node.unique_id) -%}
+    {%- do rows.append([
+          freshrun.sql_string(invocation_id), freshrun.sql_string(node.unique_id), freshrun.sql_string(node.resource_type),
+          freshrun.sql_string(node.name), freshrun.sql_string(materialized), freshrun.sql_string(status),
+          freshrun.sql_string(result.message), freshrun.sql_timestamp(times.started_at), freshrun.sql_timestamp(times.completed_at),
+          freshrun.sql_number(result.execution_time), freshrun.sql_number(adapter_response.get('rows_affected')),
+          freshrun.sql_string((node.checksum or {}).checksum if node.checksum is defined and node.checksum else none),
+          freshrun.sql_timestamp(data_time), freshrun.sql_string(target.name), freshrun.sql_string(flags.WHICH),
+          freshrun.sql_string(triggered_by), freshrun.sql_string(tojson(node_reasons) if node_reasons else none), ts,
+          freshrun.sql_string(node.package_name)]) -%}
+  {%- endfor -%}
+  {%- do freshrun.insert_rows(freshrun.relation('freshrun_events'),
+        ['invocation_id', 'unique_id', 'resource_type', 'name', 'materialized', 'status', 'message', 'started_at',
+         'completed_at', 'execution_seconds', 'rows_affected', 'checksum', 'data_time', 'target_name', 'dbt_command',
+         'triggered_by', 'reasons', 'recorded_at', 'package_name'], rows) -%}
+{% endmacro %}
+
+{#- The data time of a build of `uid` that started at `started_at` (ISO string):
+    the minimum over its frontier of each node's contribution; none when
+    nothing contributes (never stale by time). -#}
+{% macro data_time_of(uid, started_at, nodes, lineage, built, history, observations) %}
+  {%- set frontier = lineage[uid]['frontier'] if uid in lineage else [] -%}
+  {%- if nodes.get(uid, {}).get('resource_type') == 'seed' -%}{{ return(none) }}{%- endif -%}
+  {%- if frontier | length == 0 -%}{{ return(started_at) }}{%- endif -%}
+  {%- set found = {'min': none} -%}
+  {%- for f in frontier -%}
+    {%- set node = nodes[f] -%}
+    {%- set value = none -%}
+    {%- if node.resource_type == 'source' -%}
+      {%- set value = observations.get(f, started_at) if freshrun.is_observed(node) else started_at -%}
+    {%- elif node.resource_type == 'seed' -%}
+      {%- set value = none -%}
+    {%- elif f in built -%}
+      {%- set value = built[f]['data_time'] -%}
+    {%- elif f in history -%}
+      {%- set value = history[f] -%}
+    {%- endif -%}
+    {%- if value is not none and (found['min'] is none or value < found['min']) -%}
+      {%- do found.update({'min': value}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(found['min']) }}
+{% endmacro %}
+
+{#- {unique_id: data_time ISO string} of every node's latest successful build. -#}
+{% macro latest_successes() %}
+  {%- set query -%}
+    select unique_id, data_time from (
+      select unique_id, data_time,
+             row_number() over (partition by unique_id order by completed_at desc) as rn
+      from {{ freshrun.relation('freshrun_events') }}
+      where status = 'success' and resource_type in ('model', 'snapshot')
+    ) latest where rn = 1 and data_time is not null
+  {%- endset -%}
+  {%- set out = {} -%}
+  {%- for row in run_query(query).rows -%}
+    {%- do out.update({row[0]: freshrun.utc_iso(row[1])}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{% endmacro %}
+
+{#- {source unique_id: max_loaded_at ISO string} from each source's latest
+    observation taken at or before this invocation started. -#}
+{% macro latest_observations() %}
+  {%- set query -%}
+    select unique_id, max_loaded_at from (
+      select unique_id, max_loaded_at,
+             row_number() over (partition by unique_id order by snapshotted_at desc) as rn
+      from {{ freshrun.relation('freshrun_source_observations') }}
+      where max_loaded_at is not null and snapshotted_at <= {{ freshrun.sql_timestamp(run_started_at) }}
+    ) latest where rn = 1
+  {%- endset -%}
+  {%- set out = {} -%}
+  {%- for row in run_query(query).rows -%}
+    {%- do out.update({row[0]: freshrun.utc_iso(row[1])}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{% endmacro %}
+
+{% macro status_of(result) %}
+  {%- set status = result.status -%}
+  {{ return((status.value if status.value is defined else status) | string) }}
+{% endmacro %}
+
+{#- {'started_at', 'completed_at'} (ISO strings or none) of a result, across its timing steps. -#}
+{% macro result_times(result) %}
+  {%- set starts = [] -%}
+  {%- set ends = [] -%}
+  {%- for step in (result.timing or []) -%}
+    {%- if step.started_at -%}{%- do starts.append(freshrun.utc_iso(step.started_at)) -%}{%- endif -%}
+    {%- if step.completed_at -%}{%- do ends.append(freshrun.utc_iso(step.completed_at)) -%}{%- endif -%}
+  {%- endfor -%}
+  {{ return({'started_at': (starts | min) if starts else none, 'completed_at': (ends | max) if ends else none}) }}
+{% endmacro %}

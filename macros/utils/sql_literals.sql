@@ -1,0 +1,42 @@
+{#- SQL literals for values that come from the project or from dbt's results.
+    Every value that goes into an INSERT passes through one of these. -#}
+
+{% macro sql_string(value) %}
+  {%- if value is none -%}{{ return('null') }}{%- endif -%}
+  {{ return("'" ~ freshrun.escape_string(value) ~ "'") }}
+{% endmacro %}
+
+{% macro sql_number(value) %}
+  {%- if value is none or value is string or value is boolean -%}{{ return('null') }}{%- endif -%}
+  {{ return(value | string) }}
+{% endmacro %}
+
+{% macro sql_bool(value) %}
+  {%- if value is none -%}{{ return('null') }}{%- endif -%}
+  {{ return('true' if value else 'false') }}
+{% endmacro %}
+
+{% macro sql_timestamp(value) %}
+  {%- set text = freshrun.utc_iso(value) -%}
+  {%- if text is none -%}{{ return('cast(null as ' ~ dbt.type_timestamp() ~ ')') }}{%- endif -%}
+  {{ return("cast('" ~ text ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{% endmacro %}
+
+{#- A datetime (aware or naive UTC) or an ISO string -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, or none. -#}
+{% macro utc_iso(value) %}
+  {%- if value is none or value == '' -%}{{ return(none) }}{%- endif -%}
+  {%- if value is string -%}
+    {%- set text = value | replace('T', ' ') -%}
+    {%- if text.endswith('Z') -%}{%- set text = text[:-1] -%}{%- endif -%}
+    {%- if text[-6:-5] in ['+', '-'] and text[-3:-2] == ':' -%}
+      {%- set parsed = modules.datetime.datetime.fromisoformat(text) -%}
+      {{ return(freshrun.utc_iso(parsed)) }}
+    {%- endif -%}
+    {{ return(text) }}
+  {%- endif -%}
+  {%- set dt = value -%}
+  {%- if dt.tzinfo is not none -%}
+    {%- set dt = dt.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
+  {%- endif -%}
+  {{ return(dt.strftime('%Y-%m-%d %H:%M:%S.%f')) }}
+{% endmacro %}

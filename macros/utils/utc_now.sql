@@ -1,0 +1,12 @@
+{#- The current time as a naive UTC timestamp, in SQL. -#}
+{% macro utc_now() %}
+  {{ return(adapter.dispatch('utc_now', 'freshrun')()) }}
+{% endmacro %}
+
+{% macro default__utc_now() %}
+  {{ return(dbt.current_timestamp_in_utc_backcompat()) }}
+{% endmacro %}
+
+{% macro duckdb__utc_now() %}
+  {{ return("cast(timezone('UTC', current_timestamp) as timestamp)") }}
+{% endmacro %}

@@ -1,0 +1,3 @@
+"""freshrun: declarative, freshness-driven scheduling for dbt Core."""
+
+__version__ = "0.1.0"
