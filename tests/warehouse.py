@@ -139,3 +139,15 @@ class Warehouse:
 
     def freshness(self) -> dict[str, dict[str, Any]]:
         return {r["name"]: r for r in self.query(f"select * from {self.schema}.freshrun_model_freshness")}
+
+
+def copy_project(src: Path, dest: Path, package_root: Path) -> Path:
+    """A private copy of a dbt project whose `local:` package points at this repo."""
+    import shutil
+
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb", "benchmarks"))
+    (dest / "packages.yml").write_text(f"packages:\n  - local: {package_root}\n")
+    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    subprocess.run([str(BIN / "dbt"), "deps", "--project-dir", str(dest), "--profiles-dir", str(dest)],
+                   check=True, env=env, capture_output=True)
+    return dest
