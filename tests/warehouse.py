@@ -82,8 +82,9 @@ class Warehouse:
 
     def freshrun(self, *args: str, env: dict[str, str] | None = None) -> Completed:
         """Run the freshrun CLI (a separate process) against this warehouse."""
-        cmd = [str(BIN / "freshrun"), *args, "--project-dir", str(self.project), "--profiles-dir", str(self.project),
-               "--target", self.kind]
+        cmd = [str(BIN / "freshrun"), *args, "--project-dir", str(self.project), "--target", self.kind]
+        if "--profiles-dir" not in args:
+            cmd += ["--profiles-dir", str(self.project)]
         self.close()
         proc = subprocess.run(cmd, capture_output=True, text=True, env=self._env(env), cwd=self.workdir)
         return Completed(proc.returncode, proc.stdout, proc.stderr)

@@ -1,17 +1,62 @@
-"""The `freshrun` command line (thin: one module per command does the work)."""
+"""The `freshrun` command line.  Thin: options here, work in freshrun.commands.*"""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
 import typer
+from typing_extensions import Annotated
 
 from freshrun import __version__
+from freshrun.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, FreshrunError
+from freshrun.session import CommonOptions
 
 app = typer.Typer(
     name="freshrun",
-    help="Declarative, freshness-driven scheduling for dbt Core: build only what is stale.",
-    no_args_is_help=False,
+    help="Declarative, freshness-driven scheduling for dbt Core: build only what is stale.\n\n"
+         "`freshrun` alone is `freshrun run`: one tick.",
     add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
 )
+
+ProjectDir = Annotated[Path, typer.Option("--project-dir", help="The dbt project (default: current directory).",
+                                          envvar="DBT_PROJECT_DIR")]
+ProfilesDir = Annotated[Optional[Path], typer.Option("--profiles-dir", help="Where profiles.yml is (dbt's default rules otherwise).")]
+Target = Annotated[Optional[str], typer.Option("--target", "-t", help="dbt target.")]
+Select = Annotated[Optional[List[str]], typer.Option("--select", "-s", help="dbt selector: what freshrun may build.")]
+Exclude = Annotated[Optional[List[str]], typer.Option("--exclude", help="dbt selector: what freshrun must not build.")]
+Vars = Annotated[Optional[str], typer.Option("--vars", help="dbt vars, YAML or JSON.")]
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Interval = Annotated[Optional[str], typer.Option("--interval", help="How often freshrun runs (15m, 2h, 1d). "
+                                                 "Default: inferred from recorded ticks, else 15m.")]
+
+
+def _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval) -> CommonOptions:
+    def split(values):
+        return [part for v in (values or []) for part in v.split()]
+
+    return CommonOptions(project_dir, profiles_dir, target, split(select), split(exclude), vars, json, interval)
+
+
+def _guard(work: Callable[[], int]) -> None:
+    try:
+        code = work()
+    except FreshrunError as exc:
+        typer.echo(f"freshrun: error: {exc}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("freshrun: interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    except Exception as exc:  # never a traceback for the user; FRESHRUN_DEBUG=1 shows it
+        if os.environ.get("FRESHRUN_DEBUG"):
+            raise
+        typer.echo(f"freshrun: error: {type(exc).__name__}: {exc} (FRESHRUN_DEBUG=1 shows the traceback)", err=True)
+        code = EXIT_BAD_INPUT
+    raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
@@ -20,16 +65,55 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback(invoke_without_command=True)
+@app.callback()
 def main_callback(
-    ctx: typer.Context,
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+    """Declarative, freshness-driven scheduling for dbt Core."""
+
+
+@app.command()
+def run(
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    command: Annotated[str, typer.Option("--command", help="dbt command for the stale set: build (with tests) or run.")] = "build",
+) -> None:
+    """One tick: observe sources, plan, build the stale selection, report."""
+    from freshrun.commands.tick import run_tick
+
+    _guard(lambda: run_tick(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), command))
+
+
+@app.command()
+def plan(
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    at: Annotated[Optional[str], typer.Option("--at", help="Plan as of another moment: ISO 8601 or an offset like +2h.")] = None,
+    explain: Annotated[Optional[str], typer.Option("--explain", help="Walk the reasons for one model.")] = None,
+) -> None:
+    """The plan a tick would make now (or --at another time); nothing is built."""
+    from freshrun.commands.tick import run_plan
+
+    _guard(lambda: run_plan(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), at, explain))
+
+
+@app.command()
+def status(
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+) -> None:
+    """Current freshness per model: last success, data time, lag, policy, overdue, blocked_by, next deadline."""
+    from freshrun.commands.status import run_status
+
+    _guard(lambda: run_status(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval)))
 
 
 def main() -> None:
+    args = sys.argv[1:]
+    commands = {c.name or c.callback.__name__ for c in app.registered_commands}
+    first = next((a for a in args if not a.startswith("-")), None)
+    if not any(a in ("--help", "--version") for a in args) and (first is None or first not in commands):
+        sys.argv.insert(1, "run")  # `freshrun` alone is one tick
     app()
 
 

@@ -1,0 +1,53 @@
+"""`freshrun status`: current freshness per model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from freshrun import plan as planner
+from freshrun.errors import EXIT_OK
+from freshrun.options import utc_now
+from freshrun.report import iso, print_json, print_rows
+from freshrun.session import CommonOptions, Session
+
+
+def policy_text(policy) -> str:
+    if policy is None:
+        return "lazy"
+    parts = []
+    if policy.maximum_lag_minutes is not None:
+        parts.append(f"lag ≤ {policy.maximum_lag_minutes:g}m")
+    if policy.cron_schedule:
+        parts.append(f"by '{policy.cron_schedule}' {policy.cron_schedule_timezone}")
+    if policy.build_after_minutes is not None:
+        parts.append(f"build_after {policy.build_after_minutes:g}m ({policy.updates_on})")
+    return ", ".join(parts)
+
+
+def run_status(options: CommonOptions) -> int:
+    session = Session.open(options)
+    try:
+        state = session.read_state()
+        now = utc_now()
+        nodes = session.user_nodes
+        assessed = planner.assess(nodes, state.nodes, now)
+        models = []
+        for uid in sorted(assessed, key=lambda u: nodes[u].name):
+            if session.scope is not None and uid not in session.scope:
+                continue
+            a = assessed[uid]
+            row = {k: (iso(v) if hasattr(v, "isoformat") else v) for k, v in dataclasses.asdict(a).items()}
+            row["policy"] = policy_text(nodes[uid].policy)
+            models.append(row)
+        if options.json:
+            print_json({"now": iso(now), "models": models})
+            return EXIT_OK
+        print_rows(
+            f"Freshness as of {now:%Y-%m-%d %H:%M} UTC",
+            ["model", "materialized", "last success", "data time", "lag (min)", "policy", "overdue", "blocked by", "next deadline"],
+            [[m["name"], m["materialized"], m["last_success_at"], m["data_time"],
+              None if m["lag_minutes"] is None else f"{m['lag_minutes']:.1f}", m["policy"],
+              "YES" if m["is_overdue"] else "", m["blocked_by"], m["next_deadline"]] for m in models])
+        return EXIT_OK
+    finally:
+        session.close()

@@ -1,0 +1,174 @@
+"""`freshrun run` (one tick) and `freshrun plan` (the same plan, nothing built)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from freshrun import plan as planner
+from freshrun.errors import EXIT_NODE_FAILED, EXIT_OK, EXIT_VIOLATED, ConfigError
+from freshrun.model import Plan
+from freshrun.options import parse_at, utc_now
+from freshrun.report import console, err_console, plan_json, print_json, print_plan
+from freshrun.session import CommonOptions, Session
+from freshrun.state import WarehouseState
+
+FAILED = {"error", "fail", "runtime error", "skipped"}
+
+
+def make_plan(session: Session, state: WarehouseState, now: datetime, force: frozenset[str] = frozenset()) -> Plan:
+    return planner.plan(session.user_nodes, state.nodes, now, session.interval_minutes(state),
+                        scope=session.scope, force=force)
+
+
+def observed_sources_for(session: Session, candidates: set[str]) -> list[str]:
+    """Observed sources upstream of the candidate nodes (at any depth)."""
+    nodes = session.user_nodes
+    seen: set[str] = set()
+    stack = list(candidates)
+    out: list[str] = []
+    while stack:
+        uid = stack.pop()
+        for parent in nodes[uid].parents if uid in nodes else ():
+            if parent in seen:
+                continue
+            seen.add(parent)
+            node = nodes.get(parent)
+            if node is None:
+                continue
+            if node.is_source:
+                if node.observed:
+                    out.append(parent)
+            else:
+                stack.append(parent)
+    return sorted(out)
+
+
+def candidates_of(session: Session, state: WarehouseState, plan: Plan, now: datetime) -> set[str]:
+    """Nodes whose decision could change once sources are observed again."""
+    found = {s.unique_id for s in plan.selected} | {v.unique_id for v in plan.violations}
+    for uid, node in session.user_nodes.items():
+        policy = node.policy
+        if policy is None or policy.build_after_minutes is None:
+            continue
+        if session.scope is not None and uid not in session.scope:
+            continue
+        last = state.nodes.get(uid)
+        last_build = last.last_success if last else None
+        if last_build is None or (now - last_build.started_at).total_seconds() / 60 >= policy.build_after_minutes:
+            found.add(uid)
+    return found
+
+
+def dropped_views(session: Session, before: WarehouseState, after: WarehouseState) -> list[str]:
+    """Views that existed before this tick's build and are gone after it."""
+    out = []
+    for uid, node in session.user_nodes.items():
+        if node.materialized != "view" or (session.scope is not None and uid not in session.scope):
+            continue
+        was, now = before.nodes.get(uid), after.nodes.get(uid)
+        if was is not None and was.relation_exists and now is not None and now.relation_exists is False:
+            out.append(uid)
+    return out
+
+
+def tick_context(plan: Plan, command: str) -> dict[str, Any]:
+    return {"triggered_by": "freshrun", "selector": f"freshrun {command}",
+            "reasons": {s.unique_id: list(s.reasons) for s in plan.selected}}
+
+
+def observe(session: Session, state: WarehouseState, plan: Plan, now: datetime, command: str) -> tuple[WarehouseState, list[str]]:
+    sources = observed_sources_for(session, candidates_of(session, state, plan, now))
+    if not sources:
+        return state, []
+    names = [session.user_nodes[s].name for s in sources]
+    session.project.source_freshness(names, {"triggered_by": "freshrun", "selector": f"freshrun {command}"})
+    return session.read_state(), sources
+
+
+def run_plan(options: CommonOptions, at: str | None, explain: str | None) -> int:
+    session = Session.open(options)
+    try:
+        state = session.read_state()
+        now = parse_at(at, utc_now())
+        plan = make_plan(session, state, now)
+        if explain:
+            uid = session.find(explain)
+            lines = planner.explain(plan, uid)
+            reasons = next((list(s.reasons) for s in plan.selected if s.unique_id == uid), [])
+            if options.json:
+                print_json({"unique_id": uid, "selected": bool(reasons), "reasons": reasons, "explanation": lines,
+                            **plan_json(plan)})
+            else:
+                console.print(f"[bold]{uid}[/bold]: " + ("selected (" + ", ".join(reasons) + ")" if reasons else "not selected"))
+                for line in lines:
+                    console.print(f"  - {line}")
+            return EXIT_OK
+        if options.json:
+            print_json(plan_json(plan))
+        else:
+            print_plan(plan, f"Plan as of {now:%Y-%m-%d %H:%M} UTC")
+        return EXIT_OK
+    finally:
+        session.close()
+
+
+def run_tick(options: CommonOptions, command: str = "build", force_names: list[str] | None = None,
+             dry_run: bool = False) -> int:
+    if command not in ("build", "run"):
+        raise ConfigError(f"--command must be build or run, got {command!r}")
+    session = Session.open(options)
+    try:
+        force = frozenset(session.find(n) for n in (force_names or []))
+        state = session.read_state()
+        now = utc_now()
+        plan = make_plan(session, state, now, force)
+        if not dry_run:
+            state, observed = observe(session, state, plan, now, "run")
+            if observed:  # plan again as of now: the observations were taken after the first plan
+                now = utc_now()
+                plan = make_plan(session, state, now, force)
+        if dry_run:
+            if options.json:
+                print_json(plan_json(plan))
+            else:
+                print_plan(plan, "Would build")
+            return EXIT_OK
+        results: list[tuple[str, str]] = []
+        if plan.selected:
+            if not options.json:
+                print_plan(plan, "Building")
+            selectors = [session.graph.selectors[s.unique_id] for s in plan.selected]
+            results = session.project.build(selectors, command, tick_context(plan, "run"), to_stderr=options.json)
+        after = session.read_state()
+        dropped = dropped_views(session, state, after)
+        if dropped:
+            # Replacing a table drops the views on it on some warehouses (PostgreSQL: drop ... cascade);
+            # put them back in the same tick rather than leaving them missing until the next one.
+            context = {"triggered_by": "freshrun", "selector": "freshrun run",
+                       "reasons": {uid: ["missing"] for uid in dropped}}
+            results += session.project.build([session.graph.selectors[u] for u in dropped], "run", context,
+                                             to_stderr=options.json)
+            after = session.read_state()
+        after_plan = make_plan(session, after, utc_now(), frozenset())
+        by_id = dict(results)
+        failed = [uid for uid, status in results if status in FAILED]
+        if options.json:
+            print_json(plan_json(plan, results, {"violations_after": [
+                {"unique_id": v.unique_id, "name": v.name, "lag_minutes": v.lag_minutes,
+                 "maximum_lag_minutes": v.maximum_lag_minutes, "blocked_by": v.blocked_by} for v in after_plan.violations]}))
+        else:
+            if plan.selected:
+                print_plan(plan, "Tick summary", results=by_id)
+            else:
+                print_plan(plan, "Tick summary")
+            if after_plan.violations and plan.selected:
+                console.print(f"[red]{len(after_plan.violations)} policy violation(s) remain after this tick[/red]")
+        if failed:
+            return EXIT_NODE_FAILED
+        if after_plan.violations:
+            return EXIT_VIOLATED
+        return EXIT_OK
+    finally:
+        session.close()

@@ -1,0 +1,191 @@
+"""Everything freshrun asks of dbt: parse once, then reuse the manifest for
+`ls`, `source freshness` and `build` in the same process (dbtRunner), and run
+SQL through dbt's own adapter for the target (so any dbt adapter works)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from argparse import Namespace
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from freshrun.errors import ConfigError, FreshrunError, LockedError
+
+_LOCK_PATTERNS = ("could not set lock on file", "conflicting lock is held")
+
+
+def _classify(message: str, what: str) -> FreshrunError:
+    low = message.lower()
+    if any(p in low for p in _LOCK_PATTERNS):
+        holder = re.search(r"\(PID (\d+)\)", message)
+        who = f" (held by process {holder.group(1)})" if holder else ""
+        return LockedError(f"the DuckDB database is in use by another process{who}: another freshrun tick or dbt "
+                           f"command is writing to it. Try again when it has finished.")
+    if "could not find profile named" in low or "profile" in low and "not found" in low:
+        return ConfigError(f"{what}: {message.strip()}")
+    return ConfigError(f"{what}: {message.strip()}")
+
+
+@dataclass
+class DbtProject:
+    project_dir: Path
+    profiles_dir: Path | None = None
+    target: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    manifest: Any = None
+    _adapter: Any = None
+    _config: Any = None
+
+    # -- dbt command lines --------------------------------------------------
+    def _common(self) -> list[str]:
+        args = ["--project-dir", str(self.project_dir)]
+        if self.profiles_dir:
+            args += ["--profiles-dir", str(self.profiles_dir)]
+        if self.target:
+            args += ["--target", self.target]
+        if self.vars:
+            args += ["--vars", json.dumps(self.vars)]
+        return args
+
+    def _invoke(self, args: list[str], callbacks: Sequence[Any] = (), env: dict[str, str] | None = None):
+        from dbt.cli.main import dbtRunner
+
+        self.release()
+        saved = {k: os.environ.get(k) for k in (env or {})}
+        os.environ.update(env or {})
+        try:
+            runner = dbtRunner(manifest=self.manifest, callbacks=list(callbacks))
+            return runner.invoke(args)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def parse(self) -> Any:
+        """Parse the project (partial parsing as usual) and keep the manifest."""
+        if not (self.project_dir / "dbt_project.yml").exists():
+            raise ConfigError(f"no dbt_project.yml in {self.project_dir} (use --project-dir)")
+        errors: list[str] = []
+
+        def on_event(msg: Any) -> None:
+            if msg.info.level == "error" and msg.info.msg:
+                errors.append(str(msg.info.msg))
+
+        res = self._invoke(["parse", "--quiet", *self._common()], callbacks=[on_event])
+        if not res.success or res.result is None:
+            detail = str(res.exception) if res.exception else "\n".join(errors) or "dbt parse failed"
+            raise _classify(detail, "dbt could not parse the project")
+        self.manifest = res.result
+        return self.manifest
+
+    def select(self, select: Sequence[str], exclude: Sequence[str]) -> set[str]:
+        """unique_ids of models/seeds/snapshots matching dbt selector syntax.
+        A --select criterion that matches nothing is an error."""
+        unmatched: list[str] = []
+
+        def on_event(msg: Any) -> None:
+            if msg.info.name == "NoNodesForSelectionCriteria":
+                unmatched.append(getattr(msg.data, "spec_raw", "") or str(msg.info.msg))
+
+        args = ["ls", "--quiet", "--output", "json", "--output-keys", "unique_id",
+                "--resource-type", "model", "--resource-type", "seed", "--resource-type", "snapshot", *self._common()]
+        if select:
+            args += ["--select", *select]
+        if exclude:
+            args += ["--exclude", *exclude]
+        import io
+        import contextlib as cl
+
+        with cl.redirect_stdout(io.StringIO()):
+            res = self._invoke(args, callbacks=[on_event])
+        if not res.success:
+            raise ConfigError(f"invalid --select/--exclude: {res.exception}")
+        if unmatched and select:
+            bad = [u for u in unmatched if any(u == s or u in s for s in select)] or unmatched
+            raise ConfigError("--select matches no model, seed or snapshot: " + ", ".join(sorted(set(bad))))
+        return {json.loads(line)["unique_id"] for line in (res.result or [])}
+
+    def source_freshness(self, sources: Sequence[str], context: dict[str, Any]) -> bool:
+        args = ["source", "freshness", "--quiet", *self._common(), "--select", *[f"source:{s}" for s in sources]]
+        import sys
+
+        with contextlib.redirect_stdout(sys.stderr):
+            res = self._invoke(args, env={"FRESHRUN_CONTEXT": json.dumps(context)})
+        return res.exception is None
+
+    def build(self, selectors: Sequence[str], command: str, context: dict[str, Any], to_stderr: bool = False) -> list[tuple[str, str]]:
+        """Run `dbt build|run --select <selectors>` as one invocation; return [(unique_id, status)].
+        dbt's progress lines go to stdout, or to stderr when stdout carries JSON."""
+        import sys
+
+        args = [command, *self._common(), "--select", *selectors]
+        with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
+            res = self._invoke(args, env={"FRESHRUN_CONTEXT": json.dumps(context)})
+        if res.result is None:
+            raise _classify(str(res.exception), f"dbt {command} failed")
+        out = []
+        for r in getattr(res.result, "results", []) or []:
+            node = getattr(r, "node", None)
+            if node is not None and getattr(node.resource_type, "value", node.resource_type) != "operation":
+                status = getattr(r.status, "value", r.status)
+                out.append((node.unique_id, str(status)))
+        return out
+
+    # -- SQL through dbt's adapter ----------------------------------------
+    def adapter(self):
+        if self._adapter is None:
+            from dbt.adapters.factory import get_adapter, register_adapter
+            from dbt.config.runtime import RuntimeConfig
+            from dbt.context.providers import generate_runtime_macro_context
+            from dbt.flags import set_from_args
+            from dbt.mp_context import get_mp_context
+
+            args = Namespace(project_dir=str(self.project_dir), profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
+                             target=self.target, profile=None, vars=self.vars or {}, threads=None)
+            try:
+                set_from_args(args, None)
+                self._config = RuntimeConfig.from_args(args)
+                register_adapter(self._config, get_mp_context())
+            except Exception as exc:  # dbt raises its own exception types for profile problems
+                raise _classify(str(exc), "could not load the dbt profile") from exc
+            adapter = get_adapter(self._config)
+            if self.manifest is not None:
+                adapter.set_macro_resolver(self.manifest)
+                adapter.set_macro_context_generator(generate_runtime_macro_context)
+            self._adapter = adapter
+        return self._adapter
+
+    @property
+    def config(self):
+        self.adapter()
+        return self._config
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        adapter = self.adapter()
+        try:
+            with adapter.connection_named("freshrun"):
+                yield adapter
+        except FreshrunError:
+            raise
+        except Exception as exc:
+            raise _classify(str(exc), "could not query the warehouse") from exc
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        with self.connection() as adapter:
+            _, table = adapter.execute(sql, fetch=True)
+            cols = list(table.column_names)
+            return [dict(zip(cols, row)) for row in table.rows]
+
+    def release(self) -> None:
+        """Close our connections (DuckDB allows one writer per file)."""
+        if self._adapter is not None:
+            with contextlib.suppress(Exception):
+                self._adapter.cleanup_connections()
+            self._adapter = None

@@ -1,0 +1,107 @@
+"""What freshrun prints: rich tables for people, stable JSON for machines."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from datetime import datetime
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from freshrun.model import Plan
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if isinstance(value, datetime) else value
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 1)
+
+
+def plan_json(plan: Plan, results: list[tuple[str, str]] | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "now": iso(plan.now),
+        "interval_minutes": plan.interval_minutes,
+        "selected": [{"unique_id": s.unique_id, "name": s.name, "reasons": list(s.reasons)} for s in plan.selected],
+        "skipped": plan.skipped,
+        "violations": [
+            {"unique_id": v.unique_id, "name": v.name, "lag_minutes": _round(v.lag_minutes),
+             "maximum_lag_minutes": v.maximum_lag_minutes, "blocked_by": v.blocked_by, "kind": v.kind,
+             "deadline": iso(v.deadline)}
+            for v in plan.violations
+        ],
+        "unrecorded": list(plan.unrecorded),
+        "excluded_required": [{"unique_id": a, "required_by": b} for a, b in plan.excluded_required],
+    }
+    if results is not None:
+        out["results"] = [{"unique_id": uid, "status": status} for uid, status in results]
+    out.update(extra or {})
+    return out
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=_default) + "\n")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def print_plan(plan: Plan, title: str, results: dict[str, str] | None = None) -> None:
+    if plan.selected:
+        table = Table(title=title, title_justify="left")
+        table.add_column("model")
+        table.add_column("reasons")
+        if results is not None:
+            table.add_column("result")
+        for s in plan.selected:
+            row = [s.name, ", ".join(s.reasons)]
+            if results is not None:
+                status = results.get(s.unique_id, "not run")
+                colour = "green" if status == "success" else "red" if status in ("error", "fail", "skipped") else "yellow"
+                row.append(f"[{colour}]{status}[/{colour}]")
+            table.add_row(*row)
+        console.print(table)
+    else:
+        console.print(f"{title}: nothing is stale.")
+    console.print(f"{len(plan.selected)} selected, {plan.skipped} up to date "
+                  f"(now {iso(plan.now)}, interval {plan.interval_minutes:g} min)")
+    print_violations(plan)
+    if plan.unrecorded:
+        console.print(f"[yellow]{len(plan.unrecorded)} relation(s) exist in the warehouse with no recorded build; "
+                      f"they are not rebuilt. Run `freshrun baseline` to adopt them.[/yellow]")
+    for ancestor, needed_by in plan.excluded_required:
+        console.print(f"[yellow]{ancestor} is needed by {needed_by} but is outside --select/--exclude[/yellow]")
+
+
+def print_violations(plan: Plan) -> None:
+    if not plan.violations:
+        return
+    table = Table(title="Policies violated", title_justify="left")
+    for col in ("model", "lag (min)", "max lag (min)", "kind", "blocked by"):
+        table.add_column(col)
+    for v in plan.violations:
+        table.add_row(v.name, f"{v.lag_minutes:.1f}" if v.lag_minutes is not None else "never built",
+                      f"{v.maximum_lag_minutes:g}" if v.maximum_lag_minutes is not None else "",
+                      v.kind, v.blocked_by or "")
+    console.print(table)
+
+
+def print_rows(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
