@@ -146,7 +146,7 @@ judged as (
         {{ freshrun.minutes_between('m.data_time', 'm.now_at') }} as lag_minutes,
         case
             when m.maximum_lag_minutes is null then false
-            when m.last_success_at is null then true
+            when m.last_success_at is null then false  -- never built: last_status says so; no lag to speak of
             when m.data_time is null then false
             when {{ freshrun.minutes_between('m.data_time', 'm.now_at') }} > m.maximum_lag_minutes then true
             else false

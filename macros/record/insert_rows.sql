@@ -1,9 +1,9 @@
 {#- Append rows to `relation` in batches: at most `rows_per_statement` rows
     and about `max_statement_chars` characters per INSERT (vars
     freshrun_insert_rows_per_statement / freshrun_insert_max_statement_chars,
-    defaults per adapter from insert_limits()).  `rows` are lists of SQL
-    literals already escaped by freshrun.sql_*.  Returns the number of
-    statements run. -#}
+    defaults per adapter from insert_limits()).  `rows` are '(v1, v2, ...)'
+    tuples rendered by freshrun.values_sql.  Returns the number of statements
+    run. -#}
 {% macro insert_rows(relation, columns, rows) %}
   {%- if rows | length == 0 -%}{{ return(0) }}{%- endif -%}
   {%- set limits = freshrun.insert_limits() -%}
@@ -12,7 +12,7 @@
   {%- set head = 'insert into ' ~ relation ~ ' (' ~ columns | join(', ') ~ ') values ' -%}
   {%- set state = {'batch': [], 'chars': head | length, 'statements': 0} -%}
   {%- for row in rows -%}
-    {%- set tuple = '(' ~ row | join(', ') ~ ')' -%}
+    {%- set tuple = row -%}
     {%- if state.batch and (state.batch | length >= max_rows or state.chars + (tuple | length) + 2 > max_chars) -%}
       {%- do freshrun.execute(head ~ state.batch | join(',\n')) -%}
       {%- do state.update({'batch': [], 'chars': head | length, 'statements': state.statements + 1}) -%}

@@ -7,33 +7,38 @@
   {%- set observations = freshrun.latest_observations() -%}
   {%- set reasons = context.get('reasons') or {} -%}
   {%- set triggered_by = context.get('triggered_by') or 'dbt' -%}
-  {%- set ts = freshrun.sql_timestamp(recorded_at) -%}
+  {%- set fallback_start = freshrun.utc_iso(recorded_at) -%}
+  {%- set fmt = '%Y-%m-%d %H:%M:%S.%f' -%}
   {%- for result in results if result.node is defined and result.node.resource_type in ('model', 'seed', 'snapshot', 'test', 'unit_test') -%}
     {%- set node = result.node -%}
-    {%- set status = freshrun.status_of(result) -%}
-    {%- set times = freshrun.result_times(result) -%}
-    {%- set materialized = freshrun.materialization_of({'resource_type': node.resource_type, 'config': {'materialized': node.config.materialized}}) -%}
+    {%- set status = (result.status.value if result.status.value is defined else result.status) | string -%}
+    {#- started/completed over the result's timing steps, as naive-UTC ISO strings -#}
+    {%- set starts = [] -%}
+    {%- set ends = [] -%}
+    {%- for step in (result.timing or []) -%}
+      {%- if step.started_at -%}{%- do starts.append((step.started_at.astimezone(modules.pytz.utc).replace(tzinfo=none) if step.started_at.tzinfo else step.started_at).strftime(fmt)) -%}{%- endif -%}
+      {%- if step.completed_at -%}{%- do ends.append((step.completed_at.astimezone(modules.pytz.utc).replace(tzinfo=none) if step.completed_at.tzinfo else step.completed_at).strftime(fmt)) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- set started_at = (starts | min) if starts else none -%}
+    {%- set completed_at = (ends | max) if ends else none -%}
+    {%- set materialized = node.resource_type if node.resource_type in ('seed', 'snapshot') else (node.config.materialized if node.resource_type == 'model' else none) -%}
     {%- set data_time = none -%}
     {%- if status == 'success' and node.resource_type in ('model', 'seed', 'snapshot') -%}
-      {%- set data_time = freshrun.data_time_of(node.unique_id, times.started_at or freshrun.utc_iso(recorded_at), nodes, lineage, built, history, observations) -%}
-      {%- do built.update({node.unique_id: {'data_time': data_time, 'completed_at': times.completed_at}}) -%}
+      {%- set data_time = freshrun.data_time_of(node.unique_id, started_at or fallback_start, nodes, lineage, built, history, observations) -%}
+      {%- do built.update({node.unique_id: {'data_time': data_time, 'completed_at': completed_at}}) -%}
     {%- endif -%}
-    {%- set adapter_response = result.adapter_response or {} -%}
     {%- set node_reasons = reasons.get(node.unique_id) -%}
     {%- do rows.append([
-          freshrun.sql_string(invocation_id), freshrun.sql_string(node.unique_id), freshrun.sql_string(node.resource_type),
-          freshrun.sql_string(node.name), freshrun.sql_string(materialized), freshrun.sql_string(status),
-          freshrun.sql_string(result.message), freshrun.sql_timestamp(times.started_at), freshrun.sql_timestamp(times.completed_at),
-          freshrun.sql_number(result.execution_time), freshrun.sql_number(adapter_response.get('rows_affected')),
-          freshrun.sql_string((node.checksum or {}).checksum if node.checksum is defined and node.checksum else none),
-          freshrun.sql_timestamp(data_time), freshrun.sql_string(target.name), freshrun.sql_string(flags.WHICH),
-          freshrun.sql_string(triggered_by), freshrun.sql_string(tojson(node_reasons) if node_reasons else none), ts,
-          freshrun.sql_string(node.package_name)]) -%}
+          invocation_id, node.unique_id, node.resource_type, node.name, materialized, status, result.message,
+          started_at, completed_at, result.execution_time, (result.adapter_response or {}).get('rows_affected'),
+          node.checksum.checksum if (node.checksum is defined and node.checksum) else none,
+          data_time, target.name, flags.WHICH, triggered_by, node_reasons or none, recorded_at, node.package_name]) -%}
   {%- endfor -%}
   {%- do freshrun.insert_rows(freshrun.relation('freshrun_events'),
         ['invocation_id', 'unique_id', 'resource_type', 'name', 'materialized', 'status', 'message', 'started_at',
          'completed_at', 'execution_seconds', 'rows_affected', 'checksum', 'data_time', 'target_name', 'dbt_command',
-         'triggered_by', 'reasons', 'recorded_at', 'package_name'], rows) -%}
+         'triggered_by', 'reasons', 'recorded_at', 'package_name'],
+        freshrun.values_sql(rows, ['s', 's', 's', 's', 's', 's', 's', 't', 't', 'n', 'n', 's', 't', 's', 's', 's', 'j', 't', 's'])) -%}
 {% endmacro %}
 
 {#- The data time of a build of `uid` that started at `started_at` (ISO string):
@@ -103,13 +108,3 @@
   {{ return((status.value if status.value is defined else status) | string) }}
 {% endmacro %}
 
-{#- {'started_at', 'completed_at'} (ISO strings or none) of a result, across its timing steps. -#}
-{% macro result_times(result) %}
-  {%- set starts = [] -%}
-  {%- set ends = [] -%}
-  {%- for step in (result.timing or []) -%}
-    {%- if step.started_at -%}{%- do starts.append(freshrun.utc_iso(step.started_at)) -%}{%- endif -%}
-    {%- if step.completed_at -%}{%- do ends.append(freshrun.utc_iso(step.completed_at)) -%}{%- endif -%}
-  {%- endfor -%}
-  {{ return({'started_at': (starts | min) if starts else none, 'completed_at': (ends | max) if ends else none}) }}
-{% endmacro %}

@@ -1,20 +1,5 @@
-{#- SQL literals for values that come from the project or from dbt's results.
-    Every value that goes into an INSERT passes through one of these. -#}
-
-{% macro sql_string(value) %}
-  {%- if value is none -%}{{ return('null') }}{%- endif -%}
-  {{ return("'" ~ freshrun.escape_string(value) ~ "'") }}
-{% endmacro %}
-
-{% macro sql_number(value) %}
-  {%- if value is none or value is string or value is boolean -%}{{ return('null') }}{%- endif -%}
-  {{ return(value | string) }}
-{% endmacro %}
-
-{% macro sql_bool(value) %}
-  {%- if value is none -%}{{ return('null') }}{%- endif -%}
-  {{ return('true' if value else 'false') }}
-{% endmacro %}
+{#- Timestamps as SQL literals (naive UTC).  Rows for INSERTs are rendered by
+    freshrun.values_sql, which escapes every value that comes from the project. -#}
 
 {% macro sql_timestamp(value) %}
   {%- set text = freshrun.utc_iso(value) -%}

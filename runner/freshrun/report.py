@@ -58,9 +58,10 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def print_plan(plan: Plan, title: str, results: dict[str, str] | None = None) -> None:
+def print_plan(plan: Plan, title: str, results: dict[str, str] | None = None, violations: list | None = None) -> None:
     if plan.selected:
-        table = Table(title=title, title_justify="left")
+        console.print(f"[bold]{title}[/bold]")
+        table = Table()
         table.add_column("model")
         table.add_column("reasons")
         if results is not None:
@@ -77,21 +78,22 @@ def print_plan(plan: Plan, title: str, results: dict[str, str] | None = None) ->
         console.print(f"{title}: nothing is stale.")
     console.print(f"{len(plan.selected)} selected, {plan.skipped} up to date "
                   f"(now {iso(plan.now)}, interval {plan.interval_minutes:g} min)")
-    print_violations(plan)
+    print_violations(plan.violations if violations is None else violations)
     if plan.unrecorded:
         console.print(f"[yellow]{len(plan.unrecorded)} relation(s) exist in the warehouse with no recorded build; "
-                      f"they are not rebuilt. Run `freshrun baseline` to adopt them.[/yellow]")
+                      f"they are not rebuilt. Record them with one `dbt build` with the freshrun package installed.[/yellow]")
     for ancestor, needed_by in plan.excluded_required:
         console.print(f"[yellow]{ancestor} is needed by {needed_by} but is outside --select/--exclude[/yellow]")
 
 
-def print_violations(plan: Plan) -> None:
-    if not plan.violations:
+def print_violations(violations: list) -> None:
+    if not violations:
         return
-    table = Table(title="Policies violated", title_justify="left")
+    console.print("[bold]Policies violated[/bold]")
+    table = Table()
     for col in ("model", "lag (min)", "max lag (min)", "kind", "blocked by"):
         table.add_column(col)
-    for v in plan.violations:
+    for v in violations:
         table.add_row(v.name, f"{v.lag_minutes:.1f}" if v.lag_minutes is not None else "never built",
                       f"{v.maximum_lag_minutes:g}" if v.maximum_lag_minutes is not None else "",
                       v.kind, v.blocked_by or "")
@@ -99,7 +101,8 @@ def print_violations(plan: Plan) -> None:
 
 
 def print_rows(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
+    console.print(f"[bold]{title}[/bold]")
+    table = Table()
     for col in columns:
         table.add_column(col)
     for row in rows:

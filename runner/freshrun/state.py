@@ -68,10 +68,15 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
         existing = _existing_relations(adapter, manifest, database, schema)
         missing = [t for t in TABLES if (str(database or "").lower(), schema.lower(), t) not in existing
                    and ("", schema.lower(), t) not in existing]
-        if missing:
+        if missing and "macro.freshrun.on_run_end" not in manifest.macros:
             raise ConfigError(
-                f"freshrun's audit tables are missing in schema {schema!r} ({', '.join(missing)}): "
-                "run dbt once with the freshrun package installed (`dbt deps`, then `dbt build`)")
+                f"freshrun's audit tables are missing in schema {schema!r} ({', '.join(missing)}) and the freshrun "
+                "dbt package is not installed in this project: add it to packages.yml, run `dbt deps`, then run dbt "
+                "once with the package installed")
+        if missing:  # installed, never run: no history yet (the next dbt invocation's hook creates the tables)
+            states: dict[str, NodeState] = defaultdict(NodeState)
+            _mark_relations(states, graph_nodes, manifest, existing)
+            return WarehouseState(dict(states), [], schema)
         ev = _relation(adapter, database, schema, "freshrun_events")
         ob = _relation(adapter, database, schema, "freshrun_source_observations")
         inv = _relation(adapter, database, schema, "freshrun_invocations")
@@ -122,11 +127,15 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
     for row in sorted(observations, key=lambda r: naive_utc(r["snapshotted_at"])):
         states[row["unique_id"]].observations.append(
             Observation(naive_utc(row["snapshotted_at"]), naive_utc(row["max_loaded_at"])))
+    _mark_relations(states, graph_nodes, manifest, existing)
+    return WarehouseState(dict(states), [naive_utc(r["started_at"]) for r in ticks], schema)
+
+
+def _mark_relations(states, graph_nodes, manifest, existing) -> None:
     for node in graph_nodes:
         key = _relation_key(manifest, node.unique_id)
         if key is not None:
             states[node.unique_id].relation_exists = key in existing or ("", key[1], key[2]) in existing
-    return WarehouseState(dict(states), [naive_utc(r["started_at"]) for r in ticks], schema)
 
 
 def _rows(adapter, sql: str) -> list[dict[str, Any]]:

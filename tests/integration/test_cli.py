@@ -35,10 +35,26 @@ def fresh_build(warehouse: Warehouse, loaded_minutes_ago: float = 5) -> None:
     warehouse.dbt("build", "--exclude", "failing_model", "after_failing")
 
 
-def test_missing_audit_tables_is_exit_2(warehouse: Warehouse):
+def test_first_tick_on_an_empty_warehouse_builds_everything(warehouse: Warehouse):
+    plan = warehouse.freshrun("plan", "--json")
+    assert plan.returncode == 0, plan.output
+    sel = selected(plan.json())
+    assert "missing" in sel["orders_enriched"] and sel["stg_orders"] == ["missing"]
+    assert "eph_event_kinds" not in sel  # ephemeral: nothing to build
+    done = warehouse.freshrun("run", "--json")
+    assert done.returncode in (0, 3), done.output
+    assert {r["status"] for r in done.json()["results"]} == {"success"}
+    assert warehouse.freshrun("plan", "--json").json()["selected"] == []
+
+
+def test_package_not_installed_is_exit_2(warehouse: Warehouse, tmp_path: Path):
+    warehouse.project = copy_project(ROOT / "integration_tests", tmp_path / "project", ROOT)
+    (warehouse.project / "packages.yml").write_text("packages: []\n")
+    import shutil
+    shutil.rmtree(warehouse.project / "dbt_packages")
     done = warehouse.freshrun("plan")
     assert done.returncode == 2
-    assert "run dbt once with the freshrun package installed" in done.stderr
+    assert "the freshrun dbt package is not installed" in done.stderr and "run dbt once" in done.stderr
     assert "Traceback" not in done.output
 
 

@@ -42,12 +42,19 @@ def run_status(options: CommonOptions) -> int:
         if options.json:
             print_json({"now": iso(now), "models": models})
             return EXIT_OK
+        def short(value):
+            return value[5:16].replace("T", " ") if isinstance(value, str) else value
+
+        def name_of(uid):
+            return nodes[uid].name if uid in nodes else uid
+
         print_rows(
-            f"Freshness as of {now:%Y-%m-%d %H:%M} UTC",
+            f"Freshness as of {now:%Y-%m-%d %H:%M} UTC (times in UTC)",
             ["model", "materialized", "last success", "data time", "lag (min)", "policy", "overdue", "blocked by", "next deadline"],
-            [[m["name"], m["materialized"], m["last_success_at"], m["data_time"],
+            [[m["name"], m["materialized"], short(m["last_success_at"]), short(m["data_time"]),
               None if m["lag_minutes"] is None else f"{m['lag_minutes']:.1f}", m["policy"],
-              "YES" if m["is_overdue"] else "", m["blocked_by"], m["next_deadline"]] for m in models])
+              "YES" if m["is_overdue"] else "", name_of(m["blocked_by"]) if m["blocked_by"] else None,
+              short(m["next_deadline"])] for m in models if nodes[m["unique_id"]].resource_type != "source"])
         return EXIT_OK
     finally:
         session.close()

@@ -138,8 +138,11 @@ def run_tick(options: CommonOptions, command: str = "build", force_names: list[s
         results: list[tuple[str, str]] = []
         if plan.selected:
             if not options.json:
-                print_plan(plan, "Building")
+                print_plan(plan, "Building", violations=[])
             selectors = [session.graph.selectors[s.unique_id] for s in plan.selected]
+            # freshrun's own views (cheap) come along while they do not exist yet
+            selectors += [session.graph.selectors[uid] for uid in sorted(session.graph.package_nodes)
+                          if not (state.nodes.get(uid) and state.nodes[uid].relation_exists)]
             results = session.project.build(selectors, command, tick_context(plan, "run"), to_stderr=options.json)
         after = session.read_state()
         dropped = dropped_views(session, state, after)
@@ -152,6 +155,7 @@ def run_tick(options: CommonOptions, command: str = "build", force_names: list[s
                                              to_stderr=options.json)
             after = session.read_state()
         after_plan = make_plan(session, after, utc_now(), frozenset())
+        results = [(uid, status) for uid, status in results if uid not in session.graph.package_nodes]
         by_id = dict(results)
         failed = [uid for uid, status in results if status in FAILED]
         if options.json:
@@ -159,11 +163,8 @@ def run_tick(options: CommonOptions, command: str = "build", force_names: list[s
                 {"unique_id": v.unique_id, "name": v.name, "lag_minutes": v.lag_minutes,
                  "maximum_lag_minutes": v.maximum_lag_minutes, "blocked_by": v.blocked_by} for v in after_plan.violations]}))
         else:
-            if plan.selected:
-                print_plan(plan, "Tick summary", results=by_id)
-            else:
-                print_plan(plan, "Tick summary")
-            if after_plan.violations and plan.selected:
+            print_plan(plan, "Tick summary", results=by_id if plan.selected else None, violations=after_plan.violations)
+            if after_plan.violations:
                 console.print(f"[red]{len(after_plan.violations)} policy violation(s) remain after this tick[/red]")
         if failed:
             return EXIT_NODE_FAILED
