@@ -20,17 +20,43 @@ Vocabulary
   data time >= R; table-like frontier ancestors whose eff is older than R get
   ``required_by:<node>`` and inherit R.  Fresh-enough ancestors are not touched.
 
+Decisions (DESIGN.md section 2; choices beyond it are marked *):
+
+* lag: select X when waiting one tick would miss ``data_time + L``, counting the
+  median durations of the chain any improvement needs (X and its ancestors whose
+  data is no newer than X's).  R starts at ``now + interval + d - L`` and is raised
+  until X, rebuilt after the ancestors R makes stale, would not need again at once
+  (least fixpoint -- never "rebuild everything because everything takes long").
+* cron: the next tick ``c`` the following planner tick can no longer serve
+  (``c - d < now + interval``) needs data >= ``c - L``; past ticks are overdue when
+  data < ``c - L``.  *A tick whose window [c-L, c-d] holds no planner tick counts as
+  served once data >= ``c - own - interval`` (built at the last tick before c - d):
+  one build per cron tick, the violation is still reported.
+* *nodes built anyway this tick (missing, code change, retry, refresh) that have an
+  SLA, and SLA views whose frontier has a never-built table, require their ancestors
+  to be fresh enough to last until the next tick -- otherwise the next tick would
+  rebuild them again.
+* blocked: a rebuild that would not give newer data than the node has is dropped
+  (violation blocked_by the oldest observed source upstream, or the failing
+  ancestor it waits for, or *the out-of-scope ancestor it needs).
+* build_after: *a direct parent being rebuilt in this same plan counts as new
+  data; an unobserved source / parentless view has new data once time has passed
+  since the node's last build started.
+* failures: a node backing off is not built (unless forced) and every descendant
+  waits.  *If NodeState.last_failure_checksum differs from the current checksum
+  the code was fixed: retry at once.
+
 Use :class:`PlanGraph` to analyse a graph once (topological order, seed
 closures) and plan many times over it (``simulate``, benchmarks); plain
 mappings work too and are analysed on each call.
 
-Cost: frontiers are never materialised (in view-heavy graphs they are huge);
-values over a frontier are folds over parents through pass-through nodes,
-memoised per call.  A plan is O(nodes + edges) plus, per table-like node whose
-frontier holds a table rebuilt after it, a walk of that frontier (the one term
-whose value depends on the node's own build time).  10,000 nodes / 50,000 edges
-shaped like a real project: ~60 ms with a prepared graph, ~100 ms cold
-(integration_tests/benchmarks/bench_planner.py).
+Cost: frontiers are never materialised for all nodes (in view-heavy graphs they
+are huge); values over a frontier are folds over parents through pass-through
+nodes, memoised per call.  A plan is O(nodes + edges) plus, per table-like node
+whose frontier holds a table rebuilt after it, a walk of that frontier (the one
+term whose value depends on the node's own build time).  10,000 nodes / 50,000
+edges shaped like a real project: ~60 ms with a prepared graph, ~90-100 ms cold on
+2 shared cores (integration_tests/benchmarks/bench_planner.py).
 """
 
 from __future__ import annotations
@@ -38,7 +64,7 @@ from __future__ import annotations
 import gc
 import heapq
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from contextlib import contextmanager
@@ -171,17 +197,21 @@ class PlanGraph(Mapping[str, Node]):
         for r, ps in enumerate(par_r):
             for q in ps:
                 ch_r[q].append(r)
-        # Kahn's algorithm, smallest unique_id first: deterministic whatever the input order
-        heap = [r for r in range(n) if indeg[r] == 0]  # ascending, hence a valid heap
+        # Kahn's algorithm level by level (each level in unique_id order): deterministic
+        # whatever the input order
+        level = [r for r in range(n) if indeg[r] == 0]
         order_r: list[int] = []
-        pop, push, emit = heapq.heappop, heapq.heappush, order_r.append
-        while heap:
-            r = pop(heap)
-            emit(r)
-            for c in ch_r[r]:
-                indeg[c] -= 1
-                if not indeg[c]:
-                    push(heap, c)
+        while level:
+            order_r.extend(level)
+            nxt: list[int] = []
+            add = nxt.append
+            for r in level:
+                for c in ch_r[r]:
+                    indeg[c] -= 1
+                    if not indeg[c]:
+                        add(c)
+            nxt.sort()
+            level = nxt
         if len(order_r) != n:
             stuck = [uids[r] for r in range(n) if indeg[r] > 0]
             raise ValueError(f"dependency cycle among: {', '.join(stuck[:10])}")
@@ -222,6 +252,8 @@ class PlanGraph(Mapping[str, Node]):
                 seed_mask[i] = m
         self.seed_mask = seed_mask
         self._frontier: list[tuple[int, ...]] | None = None
+        self._tp: dict[int, tuple[int, ...]] = {}
+        self._fr: dict[int, tuple[int, ...]] = {}
 
         self.buildable: list[int] = [i for i, k in enumerate(kinds) if k in _BUILDABLE]
         self.sla_nodes: list[int] = []
@@ -272,6 +304,21 @@ class PlanGraph(Mapping[str, Node]):
                 else:
                     out.add(p)
         return sorted(out)
+
+    def frontier_of(self, i: int) -> tuple[int, ...]:
+        """i's frontier (cached per graph; computed on demand)."""
+        fr = self._fr.get(i)
+        if fr is None:
+            fr = self._fr[i] = tuple(self.table_frontier(i))
+        return fr
+
+    def table_parents(self, i: int) -> tuple[int, ...]:
+        """The table-like members of i's frontier (cached per graph; computed on demand)."""
+        tp = self._tp.get(i)
+        if tp is None:
+            kind = self.kind
+            tp = self._tp[i] = tuple(f for f in self.frontier_of(i) if kind[f] == TABLE)
+        return tp
 
     @property
     def frontier(self) -> list[tuple[int, ...]]:
@@ -474,6 +521,9 @@ class _Ctx:
         self._maxc_arr: list | None = None
         self._vcur: dict[int, datetime | None] = {}
         self._vmine: dict[int, datetime | None] = {}
+        self._mine_leaf: dict[int, datetime | None] = {}
+        self._fixed: dict[int, datetime | None] = {}
+        self._stp: dict[int, tuple[list, list]] = {}
         self._vlive: dict[int, bool | None] = {}
         # seeds by latest content change; _seed_after[k] = mask of seeds whose latest change
         # is _seed_latest[k] or later, so "seeds changed after t" is one bisect away
@@ -698,27 +748,42 @@ class _Ctx:
                 v = c
         return v
 
+    def fixed_contrib(self, v: int) -> datetime | None:
+        """Minimum contribution of v's non-table frontier members (now if v has no frontier)."""
+        memo = self._fixed
+        r = memo.get(v, _UNSET)
+        if r is _UNSET:
+            fr = self.g.frontier_of(v)
+            if not fr:
+                r = self.now
+            else:
+                r = None
+                kind = self.g.kind
+                for f in fr:
+                    if kind[f] != TABLE:
+                        c = self.contrib(f)
+                        if c is not None and (r is None or c < r):
+                            r = c
+            memo[v] = r
+        return r
+
     def stale_frontier(self, x: int, R: datetime) -> list[int]:
-        """Table-like frontier members of x whose data is older than R (or that were never built)."""
-        g = self.g
-        kind, is_pass, parents = g.kind, g.is_pass, g.parents
-        out: set[int] = set()
-        seen: set[int] = set()
-        stack = [x]
-        while stack:
-            v = stack.pop()
-            for p in parents[v]:
-                if kind[p] == TABLE:
-                    if p not in out:
-                        e = self._leaf_mine(p)
-                        if e is not None and e < R:
-                            out.add(p)
-                elif is_pass[p] and p not in seen:
-                    seen.add(p)
-                    m = self.mine(p)
-                    if m is not None and m < R:
-                        stack.append(p)
-        return sorted(out)
+        """Table-like frontier members of x whose data is older than R (or that were never built).
+        Per node, the members are kept sorted by data time: the answer is a prefix."""
+        e = self._stp.get(x)
+        if e is None:
+            ml = self._mine_leaf
+            pairs = []
+            for f in self.g.table_parents(x):
+                m = ml.get(f, _UNSET)
+                if m is _UNSET:
+                    m = ml[f] = self._leaf_mine(f)
+                if m is not None:
+                    pairs.append((m, f))
+            pairs.sort()
+            e = self._stp[x] = ([m for m, _ in pairs], [f for _, f in pairs])
+        ms, fs = e
+        return fs[: bisect_left(ms, R)]
 
     def oldest_observed(self, i: int) -> tuple[datetime, str] | None:
         """The observed source anywhere upstream of i with the oldest max_loaded_at (ties: unique_id)."""
@@ -811,10 +876,12 @@ class _Sla:
             R = c - self.L
         return R
 
-    def need(self, cx: _Ctx, d: timedelta) -> tuple[datetime | None, str | None]:
+    def need(self, cx: _Ctx, d: timedelta, cur=_UNSET) -> tuple[datetime | None, str | None]:
         """(required data time R, description) if the node must get fresher data at this tick.
-        d: expected time until the node is built (its own build plus the chain before it)."""
-        cur = self.cur
+        d: expected time until the node is built (its own build plus the chain before it);
+        cur: evaluate as if the node's data time were this (default: its current one)."""
+        if cur is _UNSET:
+            cur = self.cur
         if cur is None:
             return None, None
         now, iv, L = cx.now, cx.iv, self.L
@@ -834,7 +901,7 @@ class _Sla:
         own = self.own
         R = None
         why = None
-        if self.overdue and cur < min(self.c_prev - L, self.c_prev - own - iv):
+        if cur < self.c_prev - L and cur < self.c_prev - own - iv:
             R = self.c_prev - L
             why = f"cron {self.cron.expr}: missed tick {_fmt(self.c_prev)} (needed data from {_fmt(R)}, has {_fmt(cur)})"
         # latest tick the next planner tick can no longer serve: c - d < now + interval
@@ -1050,10 +1117,11 @@ class _Planner:
             self._tch = tch
         return self._tch
 
-    def _prospective(self, x: int, R: datetime, cp: list[float], noprop: set[int]) -> float:
+    def _prospective(self, x: int, R: datetime, cp: list[float], noprop: set[int], with_w: bool = False):
         """Expected seconds until x is built if selected now with requirement R: the longest chain
-        through x's ancestors that R would pull in (frontier tables with data older than R), and
-        through nodes already selected (cp)."""
+        through x's ancestors that R makes stale (frontier tables with data older than R, found
+        transitively), and through nodes already selected (cp).  With with_w, also the data time
+        x would then get (None: static)."""
         g, cx = self.g, self.cx
         kind, sel_ok = g.kind, self.selectable
         sf: dict[int, list[int]] = {}
@@ -1065,6 +1133,24 @@ class _Planner:
             return r
 
         pot: dict[int, float] = {}
+        wd: dict[int, datetime | None] = {}
+
+        built, eff = cx.built, cx.eff
+
+        def w_of(v: int) -> datetime | None:
+            out = cx.fixed_contrib(v)  # sources, seeds, live members: independent of R
+            stale = sf.get(v, ())
+            for f in g.table_parents(v):
+                if f in stale:
+                    c = wd[f]
+                elif built[f]:
+                    c = eff(f)
+                else:
+                    continue
+                if c is not None and (out is None or c < out):
+                    out = c
+            return out
+
         best = cp[x]
         for f0 in stale_parents(x):
             if f0 not in pot:
@@ -1082,31 +1168,47 @@ class _Planner:
                             if pot[a] > m:
                                 m = pot[a]
                         pot[v] = m + cx.dur(v)
+                        if with_w:
+                            wd[v] = w_of(v)
             if pot[f0] > best:
                 best = pot[f0]
-        return best + (cx.dur(x) if kind[x] == TABLE else 0.0)
+        d = best + (cx.dur(x) if kind[x] == TABLE else 0.0)
+        if with_w:
+            return d, w_of(x)
+        return d
+
+    def _settle(self, i: int, sla: _Sla, R: datetime, cp: list[float], noprop: set[int]) -> datetime:
+        """Raise requirement R until i, rebuilt after the ancestors R makes stale, would get data
+        W that does not itself need refreshing right away (counting the chain that would then
+        limit W).  Least fixpoint: never the self-fulfilling "rebuild everything because
+        everything takes long"."""
+        cx = self.cx
+        for _ in range(_MAX_ROUNDS):
+            _, W = self._prospective(i, R, cp, noprop, with_w=True)
+            if W is None:
+                return R
+            d2 = self._prospective(i, W + _ONE_US, cp, noprop)
+            R2, _ = sla.need(cx, timedelta(seconds=d2), cur=W)
+            if R2 is None:
+                return R
+            R_new = max(R2, W + _ONE_US)
+            if R_new <= R:
+                return R
+            R = R_new
+        return R
 
     def _fresh_need(self, i: int, sla: _Sla, cp: list[float], noprop: set[int]) -> datetime:
         """Requirement of a node getting data from scratch now (missing, code change, retry...)."""
         cx = self.cx
         own = cx.dur(i) if self.g.kind[i] == TABLE else 0.0
-        R = sla.fresh_R(cx, timedelta(seconds=cp[i] + own))
-        for _ in range(_MAX_ROUNDS):
-            R2 = sla.fresh_R(cx, timedelta(seconds=self._prospective(i, R, cp, noprop)))
-            if R2 <= R:
-                break
-            R = R2
-        return R
+        return self._settle(i, sla, sla.fresh_R(cx, timedelta(seconds=cp[i] + own)), cp, noprop)
 
     def _need(self, i: int, sla: _Sla, cp: list[float], noprop: set[int]) -> tuple[datetime | None, str | None]:
         """Required data time if i must get fresher data at this tick, else (None, None).
 
         Waiting for the next tick is too late when the chain that any improvement needs --
         i plus its ancestors whose data is no newer than i's (they limit it) -- cannot
-        complete by the deadline from there.  The requirement then climbs from the smallest
-        value that keeps i fine until the next tick, adding the ancestors it makes stale,
-        until it is consistent with the chain it pulls in (least fixpoint: never the
-        self-fulfilling "rebuild everything because everything takes long")."""
+        complete by the deadline from there."""
         cx = self.cx
         cur = sla.cur
         if cur is None:
@@ -1118,12 +1220,7 @@ class _Planner:
         R, why = sla.need(cx, timedelta(seconds=d))
         if R is None:
             return None, None
-        for _ in range(_MAX_ROUNDS):
-            R2, why2 = sla.need(cx, timedelta(seconds=self._prospective(i, R, cp, noprop)))
-            if R2 is None or R2 <= R:
-                break
-            R, why = R2, why2
-        return R, why
+        return self._settle(i, sla, R, cp, noprop), why
 
     # ------------------------------------------------------------------ build_after
     def _new_data(self, p: int, since: datetime, sel: Mapping[int, object]) -> bool:
@@ -1246,24 +1343,28 @@ class _Planner:
         sel: dict[int, list[str]] = {i: list(r) for i, r in base.items()}
         noprop: set[int] = set()
         cp_key: frozenset | None = None
+        needs_key = None
         for _round in range(_MAX_ROUNDS):
             key = frozenset(sel)
             if key != cp_key:
                 cp, cp_key = self._chain(sel), key
-            # ---- time needs
-            R: dict[int, datetime] = {}
-            own: dict[int, tuple[str, str]] = {}
-            for i in acting:
-                if i in from_scratch:
-                    R[i] = self._fresh_need(i, slas[i], cp, noprop)
-                    if slas[i].cur is None:
-                        continue
-                Ri, why = self._need(i, slas[i], cp, noprop)
-                if Ri is not None:
-                    if i in R and R[i] > Ri:
-                        Ri = R[i]  # (built anyway: the from-scratch requirement is stricter)
-                    R[i] = Ri
-                    own[i] = ("cron" if slas[i].cron is not None else "lag", why)
+            # ---- time needs (unchanged when the chain and the blocked set are)
+            if needs_key != (cp_key, len(noprop)):
+                needs_key = (cp_key, len(noprop))
+                R0: dict[int, datetime] = {}
+                own: dict[int, tuple[str, str]] = {}
+                for i in acting:
+                    if i in from_scratch:
+                        R0[i] = self._fresh_need(i, slas[i], cp, noprop)
+                        if slas[i].cur is None:
+                            continue
+                    Ri, why = self._need(i, slas[i], cp, noprop)
+                    if Ri is not None:
+                        if i in R0 and R0[i] > Ri:
+                            Ri = R0[i]  # (built anyway: the from-scratch requirement is stricter)
+                        R0[i] = Ri
+                        own[i] = ("cron" if slas[i].cron is not None else "lag", why)
+            R: dict[int, datetime] = dict(R0)
             # ---- propagate requirements up the frontier (reverse topological order)
             req_by: dict[int, list[int]] = {}
             excluded_round: set[tuple[int, int]] = set()
