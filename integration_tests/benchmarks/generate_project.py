@@ -7,7 +7,7 @@ The project is deterministic for a given ``--seed`` and ``--models``:
   and ``profiles.yml`` in the output directory (DuckDB at ``OUT/bench.duckdb``,
   4 threads), so ``--project-dir OUT --profiles-dir OUT`` is all dbt needs;
 * ``--sources`` raw tables (default 10) in schema ``raw``, (re)created by an
-  ``on-run-start`` hook (``create or replace table ... as select ... now()``)
+  ``on-run-start`` hook (``create table if not exists ... as select ... now()``: loaded once, so sources only move when you insert rows)
   so that ``dbt run`` and ``dbt source freshness`` work on an empty database
   without a separate seed step.  The sources declare
   ``loaded_at_field: loaded_at`` and a ``warn_after`` of one hour;
@@ -220,13 +220,12 @@ def sources_yml(n_sources: int) -> str:
 def create_sources_macro(n_sources: int) -> str:
     return f"""\
 {{% macro bench_create_sources() %}}
-  {{# (Re)load the raw tables so sources exist and look fresh on every
-     invocation; cheap: {n_sources} tables x {ROWS_PER_SOURCE} rows. #}}
+  {{# Load the raw tables once so sources exist (they do not move by themselves); cheap: {n_sources} tables x {ROWS_PER_SOURCE} rows. #}}
   {{% if execute %}}
     {{% set sql %}}
       create schema if not exists {RAW_SCHEMA};
       {{% for i in range({n_sources}) %}}
-      create or replace table {RAW_SCHEMA}.raw_{{{{ '%02d' % i }}}} as
+      create table if not exists {RAW_SCHEMA}.raw_{{{{ '%02d' % i }}}} as
         select
           range as id,
           cast(now() as timestamp) as loaded_at,

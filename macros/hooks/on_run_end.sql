@@ -23,7 +23,12 @@
 
 {#- Hooks also fire on compile, docs generate, run-operation...: those record nothing. -#}
 {% macro is_recording() %}
-  {%- if not execute or not var('freshrun_enabled', true) -%}{{ return(false) }}{%- endif -%}
+  {%- if not var('freshrun_enabled', true) -%}{{ return(false) }}{%- endif -%}
+  {{ return(freshrun.is_recording_command()) }}
+{% endmacro %}
+
+{% macro is_recording_command() %}
+  {%- if not execute -%}{{ return(false) }}{%- endif -%}
   {{ return(flags.WHICH in ('run', 'build', 'seed', 'snapshot', 'test', 'freshness', 'source', 'retry')) }}
 {% endmacro %}
 

@@ -86,14 +86,14 @@
 {% endmacro %}
 
 {#- {source unique_id: max_loaded_at ISO string} from each source's latest
-    observation taken at or before this invocation started. -#}
-{% macro latest_observations() %}
+    observation taken at or before `as_of` (default: this invocation's start). -#}
+{% macro latest_observations(as_of=none) %}
   {%- set query -%}
     select unique_id, max_loaded_at from (
       select unique_id, max_loaded_at,
              row_number() over (partition by unique_id order by snapshotted_at desc) as rn
       from {{ freshrun.relation('freshrun_source_observations') }}
-      where max_loaded_at is not null and snapshotted_at <= {{ freshrun.sql_timestamp(run_started_at) }}
+      where max_loaded_at is not null and snapshotted_at <= {{ freshrun.sql_timestamp(as_of or run_started_at) }}
     ) latest where rn = 1
   {%- endset -%}
   {%- set out = {} -%}

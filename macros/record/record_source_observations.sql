@@ -1,10 +1,11 @@
-{#- One row per source result of `dbt source freshness`. -#}
+{#- One row per source result of `dbt source freshness`.  An empty table makes
+    dbt report max_loaded_at 0001-01-01: recorded as NULL (no data yet). -#}
 {% macro record_source_observations(results, recorded_at) %}
   {%- set rows = [] -%}
   {%- for result in results if result.node is defined and result.node.resource_type == 'source' -%}
     {%- do rows.append([
           invocation_id, result.node.unique_id,
-          result.max_loaded_at if result.max_loaded_at is defined else none,
+          result.max_loaded_at if (result.max_loaded_at is defined and result.max_loaded_at and result.max_loaded_at.year > 1900) else none,
           result.snapshotted_at if result.snapshotted_at is defined else recorded_at,
           freshrun.status_of(result), recorded_at]) -%}
   {%- endfor -%}

@@ -30,6 +30,9 @@
     'freshrun_frontier': [
       ('unique_id', s), ('upstream_id', s), ('kind', s), ('node_hash', s), ('recorded_at', ts)
     ],
+    'freshrun_locks': [
+      ('lock_name', s), ('owner', s), ('host', s), ('pid', i), ('event', s), ('claimed_at', ts), ('expires_at', ts)
+    ],
     'freshrun_invocations': [
       ('invocation_id', s), ('dbt_command', s), ('started_at', ts), ('completed_at', ts),
       ('target_name', s), ('triggered_by', s), ('freshrun_version', s), ('selector', s),

@@ -31,6 +31,7 @@ Select = Annotated[Optional[List[str]], typer.Option("--select", "-s", help="dbt
 Exclude = Annotated[Optional[List[str]], typer.Option("--exclude", help="dbt selector: what freshrun must not build.")]
 Vars = Annotated[Optional[str], typer.Option("--vars", help="dbt vars, YAML or JSON.")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+LockTimeout = Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another tick's lock before exiting 4.")]
 Interval = Annotated[Optional[str], typer.Option("--interval", help="How often freshrun runs (15m, 2h, 1d). "
                                                  "Default: inferred from recorded ticks, else 15m.")]
 
@@ -77,11 +78,33 @@ def run(
     project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
     select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
     command: Annotated[str, typer.Option("--command", help="dbt command for the stale set: build (with tests) or run.")] = "build",
+    lock_timeout: LockTimeout = 10.0,
+    webhook: Annotated[Optional[str], typer.Option("--webhook", envvar="FRESHRUN_WEBHOOK",
+                                                   help="POST violations and recoveries here, once per transition.")] = None,
+    webhook_timeout: Annotated[float, typer.Option("--webhook-timeout", help="Seconds before a webhook POST gives up.")] = 5.0,
 ) -> None:
     """One tick: observe sources, plan, build the stale selection, report."""
     from freshrun.commands.tick import run_tick
 
-    _guard(lambda: run_tick(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), command))
+    _guard(lambda: run_tick(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), command,
+                            lock_timeout=lock_timeout, webhook=webhook, webhook_timeout=webhook_timeout))
+
+
+@app.command()
+def refresh(
+    models: Annotated[List[str], typer.Argument(help="Models to build now (names or dbt selector syntax).")],
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the set and the reasons; build nothing.")] = False,
+    command: Annotated[str, typer.Option("--command", help="dbt command: build (with tests) or run.")] = "build",
+    lock_timeout: LockTimeout = 10.0,
+) -> None:
+    """Surgical: build MODELS now, plus only the ancestors whose data is too old for them (never the whole +MODEL)."""
+    from freshrun.commands.tick import run_tick
+
+    _guard(lambda: run_tick(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), command,
+                            force_selectors=[p for m in models for p in m.split()], dry_run=dry_run,
+                            lock_timeout=lock_timeout))
 
 
 @app.command()
@@ -106,6 +129,55 @@ def status(
     from freshrun.commands.status import run_status
 
     _guard(lambda: run_status(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval)))
+
+
+@app.command()
+def check(
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    webhook: Annotated[Optional[str], typer.Option("--webhook", envvar="FRESHRUN_WEBHOOK",
+                                                   help="POST each violation and recovery here, once per transition.")] = None,
+    webhook_timeout: Annotated[float, typer.Option("--webhook-timeout", help="Seconds before a webhook POST gives up.")] = 5.0,
+) -> None:
+    """Exit 3 if any policy is violated (0 otherwise); --webhook alerts once per transition."""
+    from freshrun.commands.check import run_check
+
+    _guard(lambda: run_check(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
+                             webhook, webhook_timeout))
+
+
+@app.command()
+def simulate(
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    hours: Annotated[float, typer.Option("--hours", help="How long a horizon to replay.")] = 24.0,
+    arrivals: Annotated[Optional[Path], typer.Option("--arrivals", help="YAML file: when each source gets new data "
+                                                     "(see the README).")] = None,
+    source_every: Annotated[Optional[str], typer.Option("--source-every", help="Every observed source gets new data "
+                                                        "this often (30m, 1h). Default 1h.")] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="Start of the horizon: ISO 8601 or an offset like "
+                                                 "+1h (default now).")] = None,
+    trace: Annotated[bool, typer.Option("--trace", help="Also list what freshrun builds at each tick.")] = False,
+) -> None:
+    """Replay a horizon of ticks with the real planner; compare with `dbt build` on a schedule."""
+    from freshrun.commands.simulate import run_simulate
+
+    _guard(lambda: run_simulate(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
+                                hours, None, arrivals, source_every, start, trace))
+
+
+@app.command()
+def baseline(
+    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
+    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be adopted; record nothing.")] = False,
+    lock_timeout: LockTimeout = 10.0,
+) -> None:
+    """Adopt an existing warehouse: record every existing relation with no history as built now (flagged baseline)."""
+    from freshrun.commands.baseline import run_baseline
+
+    _guard(lambda: run_baseline(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
+                                dry_run, lock_timeout))
 
 
 def main() -> None:

@@ -650,6 +650,13 @@ class _Ctx:
         """Does pass-through p's frontier hold a live member (unobserved source, parentless view)?"""
         return bool(self._fold(p, self._vlive, self._leaf_live, True, _or))
 
+    def seed_changed_since_build(self, i: int) -> bool:
+        """Has any seed upstream of built node i changed content since i's last build started?"""
+        b = self.last[i]
+        if b is None or not self._seed_latest:
+            return False
+        return bool(self.g.seed_mask[i] & self._seed_after[bisect_right(self._seed_latest, b.started_at)])
+
     # ---- effective data time of a built table-like node
     def eff(self, i: int) -> datetime | None:
         v = self._eff[i]
@@ -1064,7 +1071,7 @@ class _Planner:
             if cx.built[a]:
                 e = cx.eff(a)
                 d0 = cx.last[a].data_time
-                behind = e is not None and (d0 is None or e < d0)
+                behind = (e is not None and (d0 is None or e < d0)) or cx.seed_changed_since_build(a)
             stale = a in self.base or behind or any(f in fsel for f in g.table_frontier(a)) or (
                 not cx.built[a] and a not in self.unrecorded
             )
@@ -1240,7 +1247,8 @@ class _Planner:
             if latest is None:
                 return cx.now > since  # unobserved: live
             before = cx.src(p, since)
-            return before is None or latest > before
+            # no observation before that build: it read everything loaded before it started
+            return latest > (before if before is not None else since)
         # view/ephemeral: new data when anything in its frontier has (or it is rebuilt itself)
         if cx.now > since and cx.live(p):
             return True

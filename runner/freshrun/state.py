@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from freshrun.dbt import DbtProject
+from freshrun.dbt import _LOCK_PATTERNS, DbtProject, _classify
 from freshrun.errors import ConfigError
 from freshrun.model import Build, NodeState, Observation
 
@@ -97,7 +97,8 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
                 from {ob} o
             ) recent where rn <= 20""")
         ticks = _rows(adapter, f"""
-            select started_at from {inv} where triggered_by = 'freshrun' order by started_at desc limit 100""")
+            select started_at from {inv} where triggered_by = 'freshrun' and dbt_command = 'tick'
+            order by started_at desc limit 100""")
     states: dict[str, NodeState] = defaultdict(NodeState)
     by_node: dict[str, list[dict]] = defaultdict(list)
     for row in events:
@@ -112,7 +113,8 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
             last = successes[-1]
             st.last_success = Build(naive_utc(last["started_at"]), naive_utc(last["completed_at"]),
                                     naive_utc(last["data_time"]), last["checksum"], float(last["execution_seconds"] or 0))
-            st.durations = [float(r["execution_seconds"] or 0) for r in successes[-10:]]
+            timed = [r for r in successes if r["execution_seconds"] is not None]  # baseline rows have none
+            st.durations = [float(r["execution_seconds"]) for r in timed[-10:]]
             cutoff = naive_utc(last["completed_at"])
             failures = [r for r in rows if r["status"] == "error" and naive_utc(r["completed_at"] or r["recorded_at"]) > cutoff]
         else:
@@ -125,8 +127,10 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
                 if cur["checksum"] != prev["checksum"]:
                     st.content_changes.append(naive_utc(cur["started_at"]))
     for row in sorted(observations, key=lambda r: naive_utc(r["snapshotted_at"])):
-        states[row["unique_id"]].observations.append(
-            Observation(naive_utc(row["snapshotted_at"]), naive_utc(row["max_loaded_at"])))
+        loaded = naive_utc(row["max_loaded_at"])
+        if loaded is not None and loaded.year <= 1900:  # dbt's answer for an empty table: no data yet
+            loaded = None
+        states[row["unique_id"]].observations.append(Observation(naive_utc(row["snapshotted_at"]), loaded))
     _mark_relations(states, graph_nodes, manifest, existing)
     return WarehouseState(dict(states), [naive_utc(r["started_at"]) for r in ticks], schema)
 
@@ -160,11 +164,15 @@ def _existing_relations(adapter, manifest: Any, database: str | None, schema: st
                if getattr(getattr(node, "resource_type", None), "value", None) in ("model", "seed", "snapshot")}
     schemas.add((database, schema))
     found: set[tuple[str, str, str]] = set()
+    adapter.cache.clear()  # dbt's adapter is shared across the process: never trust relations listed earlier
     for db, sch in schemas:
         try:
             relations = adapter.list_relations(db, sch)
-        except Exception:
-            continue  # a schema that does not exist yet holds no relations
+        except Exception as exc:
+            text = str(exc).lower()
+            if ("does not exist" in text or "not found" in text) and not any(p in text for p in _LOCK_PATTERNS):
+                continue  # a schema that does not exist yet holds no relations
+            raise _classify(str(exc), "could not query the warehouse") from exc
         for rel in relations:
             found.add((str(rel.database or "").lower(), str(rel.schema).lower(), str(rel.identifier).lower()))
     return found

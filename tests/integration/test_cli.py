@@ -12,6 +12,7 @@ from warehouse import Warehouse, copy_project
 ROOT = Path(__file__).resolve().parents[2]
 P = "model.freshrun_integration_tests."
 ORDERS = "source.freshrun_integration_tests.shop.orders"
+DUCKDB_ONLY = pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # argument handling: any warehouse
 
 
 def utcnow() -> datetime:
@@ -47,6 +48,7 @@ def test_first_tick_on_an_empty_warehouse_builds_everything(warehouse: Warehouse
     assert warehouse.freshrun("plan", "--json").json()["selected"] == []
 
 
+@DUCKDB_ONLY
 def test_package_not_installed_is_exit_2(warehouse: Warehouse, tmp_path: Path):
     warehouse.project = copy_project(ROOT / "integration_tests", tmp_path / "project", ROOT)
     (warehouse.project / "packages.yml").write_text("packages: []\n")
@@ -155,6 +157,7 @@ def test_status_reports_every_model(warehouse: Warehouse):
     assert models["failing_model"]["last_success_at"] is None  # excluded from the build
 
 
+@DUCKDB_ONLY
 @pytest.mark.parametrize("args, message", [
     (["plan", "--select", "no_such_model"], "no_such_model"),
     (["plan", "--explain", "no_such_model"], "no model, seed or snapshot named 'no_such_model'"),
@@ -168,6 +171,7 @@ def test_bad_input_is_exit_2(warehouse: Warehouse, args, message):
     assert message in done.stderr and "Traceback" not in done.output
 
 
+@DUCKDB_ONLY
 def test_missing_profile_is_exit_2(warehouse: Warehouse, tmp_path: Path):
     empty = tmp_path / "no_profiles"
     empty.mkdir()
@@ -175,6 +179,7 @@ def test_missing_profile_is_exit_2(warehouse: Warehouse, tmp_path: Path):
     assert done.returncode == 2 and "profiles.yml" in done.stderr and "Traceback" not in done.output
 
 
+@DUCKDB_ONLY
 def test_invalid_policy_is_exit_2_naming_model_file_and_field(warehouse: Warehouse, tmp_path: Path):
     warehouse.project = copy_project(ROOT / "integration_tests", tmp_path / "project", ROOT)
     schema = warehouse.project / "models" / "schema.yml"
@@ -183,3 +188,10 @@ def test_invalid_policy_is_exit_2_naming_model_file_and_field(warehouse: Warehou
     assert done.returncode == 2
     assert ("model.freshrun_integration_tests.event_counts (models/marts/event_counts.sql): "
             "meta.freshrun.maximum_lag_minutes: must be a number of minutes, got 'thirty'") in done.stderr
+
+
+@pytest.mark.parametrize("warehouse", ["postgres"], indirect=True)
+def test_unreachable_warehouse_is_exit_2(warehouse: Warehouse):
+    done = warehouse.freshrun("plan", env={"FRESHRUN_PG_PORT": "1"})  # nothing listens there
+    assert done.returncode == 2, done.output
+    assert "could not" in done.stderr and "Traceback" not in done.output

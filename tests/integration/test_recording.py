@@ -145,11 +145,14 @@ def test_broken_audit_table_is_a_warning_not_a_failure(warehouse: Warehouse):
 
 
 def test_disabled_and_non_recording_commands_record_nothing(warehouse: Warehouse):
-    warehouse.dbt("run", "-s", "failing_model", vars={"freshrun_enabled": False})
     warehouse.dbt("compile", "-s", "failing_model")
     tables = warehouse.query(
         "select table_name from information_schema.tables where table_schema = '{schema}' and table_name like 'freshrun_%'")
-    assert tables == []
+    assert tables == []  # compile: hooks fire but record (and create) nothing
+    warehouse.dbt("build", vars={"freshrun_enabled": False})  # the package's own views still build
+    for table in ("freshrun_events", "freshrun_invocations", "freshrun_nodes", "freshrun_source_observations"):
+        assert warehouse.query(f"select count(*) as n from {{schema}}.{table}")[0]["n"] == 0
+    assert warehouse.freshness() == {}  # queryable, and empty
 
 
 def test_older_tables_gain_new_columns_without_losing_rows(warehouse: Warehouse):

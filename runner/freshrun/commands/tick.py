@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from typing import Any
 
 from freshrun import plan as planner
+from freshrun.lock import WarehouseLock
+from freshrun.observe import observe_sources, record_tick
 from freshrun.errors import EXIT_NODE_FAILED, EXIT_OK, EXIT_VIOLATED, ConfigError
 from freshrun.model import Plan
 from freshrun.options import parse_at, utc_now
@@ -18,8 +21,25 @@ FAILED = {"error", "fail", "runtime error", "skipped"}
 
 
 def make_plan(session: Session, state: WarehouseState, now: datetime, force: frozenset[str] = frozenset()) -> Plan:
-    return planner.plan(session.user_nodes, state.nodes, now, session.interval_minutes(state),
+    plan = planner.plan(session.user_nodes, state.nodes, now, session.interval_minutes(state),
                         scope=session.scope, force=force)
+    return only_for(plan, force) if force else plan
+
+
+def only_for(plan: Plan, force: frozenset[str]) -> Plan:
+    """`refresh`: keep the forced nodes and the ancestors they (transitively) require; drop the rest of the tick."""
+    keep = set(force)
+    changed = True
+    while changed:
+        changed = False
+        for s in plan.selected:
+            if s.unique_id not in keep and any(r.startswith("required_by:") and r.split(":", 1)[1] in keep for r in s.reasons):
+                keep.add(s.unique_id)
+                changed = True
+    dropped = len([s for s in plan.selected if s.unique_id not in keep])
+    plan.selected = [s for s in plan.selected if s.unique_id in keep]
+    plan.skipped += dropped
+    return plan
 
 
 def observed_sources_for(session: Session, candidates: set[str]) -> list[str]:
@@ -82,8 +102,10 @@ def observe(session: Session, state: WarehouseState, plan: Plan, now: datetime, 
     sources = observed_sources_for(session, candidates_of(session, state, plan, now))
     if not sources:
         return state, []
-    names = [session.user_nodes[s].name for s in sources]
-    session.project.source_freshness(names, {"triggered_by": "freshrun", "selector": f"freshrun {command}"})
+    leftover = observe_sources(session.project, sources, utc_now())
+    if leftover:  # loaded_at_query sources: dbt renders and runs those itself
+        names = [session.user_nodes[s].name for s in leftover]
+        session.project.source_freshness(names, {"triggered_by": "freshrun", "selector": f"freshrun {command}"})
     return session.read_state(), sources
 
 
@@ -114,15 +136,29 @@ def run_plan(options: CommonOptions, at: str | None, explain: str | None) -> int
         session.close()
 
 
-def run_tick(options: CommonOptions, command: str = "build", force_names: list[str] | None = None,
-             dry_run: bool = False) -> int:
+def run_tick(options: CommonOptions, command: str = "build", force_selectors: list[str] | None = None,
+             dry_run: bool = False, lock_timeout: float = 10.0, webhook: str | None = None,
+             webhook_timeout: float = 5.0) -> int:
+    """One tick (`freshrun run`), or a surgical `freshrun refresh` when force_selectors are given."""
     if command not in ("build", "run"):
         raise ConfigError(f"--command must be build or run, got {command!r}")
+    if webhook:
+        from freshrun.alerts import check_webhook_options
+
+        check_webhook_options(webhook, webhook_timeout)
     session = Session.open(options)
+    lock = None
     try:
-        force = frozenset(session.find(n) for n in (force_names or []))
+        force: frozenset[str] = frozenset()
+        if force_selectors:
+            force = frozenset(session.project.select(force_selectors, []) - session.graph.package_nodes)
+            if not force:
+                raise ConfigError("nothing to refresh: " + " ".join(force_selectors) + " matches no model, seed or snapshot")
+        if not dry_run:
+            lock = WarehouseLock(session.project, timeout_seconds=lock_timeout)
+            lock.acquire()
         state = session.read_state()
-        now = utc_now()
+        now = tick_started = utc_now()
         plan = make_plan(session, state, now, force)
         if not dry_run:
             state, observed = observe(session, state, plan, now, "run")
@@ -144,7 +180,7 @@ def run_tick(options: CommonOptions, command: str = "build", force_names: list[s
             selectors += [session.graph.selectors[uid] for uid in sorted(session.graph.package_nodes)
                           if not (state.nodes.get(uid) and state.nodes[uid].relation_exists)]
             results = session.project.build(selectors, command, tick_context(plan, "run"), to_stderr=options.json)
-        after = session.read_state()
+        after = session.read_state() if results else state  # nothing built: nothing changed
         dropped = dropped_views(session, state, after)
         if dropped:
             # Replacing a table drops the views on it on some warehouses (PostgreSQL: drop ... cascade);
@@ -154,10 +190,19 @@ def run_tick(options: CommonOptions, command: str = "build", force_names: list[s
             results += session.project.build([session.graph.selectors[u] for u in dropped], "run", context,
                                              to_stderr=options.json)
             after = session.read_state()
-        after_plan = make_plan(session, after, utc_now(), frozenset())
+        after_now = utc_now()
+        after_plan = make_plan(session, after, after_now, frozenset())
+        if webhook:
+            from freshrun.alerts import notify_transitions
+
+            for warning in notify_transitions(session, webhook, after_now, state=after, timeout=webhook_timeout):
+                sys.stderr.write(f"freshrun: warning: {warning}\n")
         results = [(uid, status) for uid, status in results if uid not in session.graph.package_nodes]
         by_id = dict(results)
         failed = [uid for uid, status in results if status in FAILED]
+        if not force_selectors:
+            record_tick(session.project, tick_started, utc_now(), "freshrun run", not failed,
+                        session.project.config.target_name)
         if options.json:
             print_json(plan_json(plan, results, {"violations_after": [
                 {"unique_id": v.unique_id, "name": v.name, "lag_minutes": v.lag_minutes,
@@ -172,4 +217,6 @@ def run_tick(options: CommonOptions, command: str = "build", force_names: list[s
             return EXIT_VIOLATED
         return EXIT_OK
     finally:
+        if lock is not None:
+            lock.release()
         session.close()

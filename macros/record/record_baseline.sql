@@ -1,0 +1,35 @@
+{#- `freshrun baseline`: adopt relations built before freshrun was installed.
+    Each node in `unique_ids` (topological order) gets one freshrun_events row,
+    status success, triggered_by / dbt_command 'baseline', as if built at
+    `recorded_at` (ISO string, UTC) — without running it.  Its data time
+    follows the same frontier rule as a real build.  Called by the runner
+    through the adapter (no dbt invocation); returns the number of rows. -#}
+{% macro record_baseline(unique_ids, recorded_at, invocation) %}
+  {%- set problems = freshrun.ensure_tables() -%}
+  {%- if problems -%}
+    {%- do exceptions.raise_compiler_error('freshrun: cannot record a baseline: ' ~ problems | join('; ')) -%}
+  {%- endif -%}
+  {%- set nodes = freshrun.tracked_nodes() -%}
+  {%- set lineage = freshrun.lineage(nodes) -%}
+  {%- do freshrun.record_nodes(nodes, lineage, recorded_at) -%}
+  {%- set history = freshrun.latest_successes() -%}
+  {%- set observations = freshrun.latest_observations(recorded_at) -%}
+  {%- set built = {} -%}
+  {%- set rows = [] -%}
+  {%- for uid in unique_ids if uid in nodes -%}
+    {%- set node = nodes[uid] -%}
+    {%- set data_time = freshrun.data_time_of(uid, recorded_at, nodes, lineage, built, history, observations) -%}
+    {%- do built.update({uid: {'data_time': data_time, 'completed_at': recorded_at}}) -%}
+    {%- do rows.append([
+          invocation, uid, node.resource_type, node.name, freshrun.materialization_of(node), 'success',
+          'baseline: existing relation adopted by freshrun baseline, not rebuilt', recorded_at, recorded_at,
+          none, none, (node.get('checksum') or {}).get('checksum'), data_time, target.name, 'baseline', 'baseline',
+          ['baseline'], recorded_at, node.package_name]) -%}
+  {%- endfor -%}
+  {%- do freshrun.insert_rows(freshrun.relation('freshrun_events'),
+        ['invocation_id', 'unique_id', 'resource_type', 'name', 'materialized', 'status', 'message', 'started_at',
+         'completed_at', 'execution_seconds', 'rows_affected', 'checksum', 'data_time', 'target_name', 'dbt_command',
+         'triggered_by', 'reasons', 'recorded_at', 'package_name'],
+        freshrun.values_sql(rows, ['s', 's', 's', 's', 's', 's', 's', 't', 't', 'n', 'n', 's', 't', 's', 's', 's', 'j', 't', 's'])) -%}
+  {{ return(rows | length) }}
+{% endmacro %}

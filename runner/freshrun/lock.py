@@ -1,0 +1,138 @@
+"""Two ticks never build at once: a lock held in the warehouse.
+
+Append-only protocol (no UPDATE/DELETE: concurrent writers deadlock on those
+in Snowflake and Redshift), in table freshrun_locks:
+  1. insert an `acquire` row (owner, host, pid, the warehouse's clock, expiry);
+  2. read the live claims: `acquire` rows not yet expired whose owner has no
+     `release` row; the earliest (at, owner) wins;
+  3. the winner re-reads after a short settle delay (a claim committed late
+     with an earlier clock would show up there) and holds the lock; a loser
+     appends `release` for its claim, waits and tries again until
+     --lock-timeout, then exits 4 naming the holder.
+A process killed while holding the lock leaves a claim that stops counting at
+its expiry.  DuckDB allows one writing process per file: its lock error is
+waited on the same way and reported with the same exit code."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from freshrun.dbt import DbtProject
+from freshrun.errors import LockedError
+from freshrun.state import freshrun_schema, naive_utc
+
+LOCK_NAME = "tick"
+SETTLE_SECONDS = 0.5
+
+
+@dataclass
+class Holder:
+    owner: str
+    host: str
+    pid: int
+    at: datetime
+    expires_at: datetime
+
+    def __str__(self) -> str:
+        return (f"{self.host} pid {self.pid} since {self.at:%Y-%m-%d %H:%M:%S} UTC "
+                f"(expires {self.expires_at:%H:%M:%S} UTC)")
+
+
+class WarehouseLock:
+    def __init__(self, project: DbtProject, timeout_seconds: float = 30.0, ttl_minutes: float = 120.0) -> None:
+        self.project = project
+        self.timeout = timeout_seconds
+        self.ttl = ttl_minutes
+        self.owner = uuid.uuid4().hex
+        self.held = False
+
+    def _table(self, adapter) -> str:
+        database, schema = freshrun_schema(self.project)
+        return str(adapter.Relation.create(database=database, schema=schema, identifier="freshrun_locks"))
+
+    def _ensure_table(self, adapter) -> None:
+        database, schema = freshrun_schema(self.project)
+        if adapter.get_relation(database, schema, "freshrun_locks") is None:
+            adapter.execute_macro("ensure_tables", project="freshrun")
+
+    def _now_sql(self, adapter) -> str:
+        return str(adapter.execute_macro("utc_now", project="freshrun")).strip()
+
+    def _claims(self, adapter, table: str) -> list[Holder]:
+        _, rows = adapter.execute(
+            f"select owner, host, pid, event, claimed_at, expires_at, {self._now_sql(adapter)} as now_at "
+            f"from {table} where lock_name = '{LOCK_NAME}'", fetch=True)
+        released = {r[0] for r in rows.rows if r[3] == "release"}
+        live = []
+        for r in rows.rows:
+            if r[3] == "acquire" and r[0] not in released and naive_utc(r[5]) > naive_utc(r[6]):
+                live.append(Holder(r[0], r[1], int(r[2]), naive_utc(r[4]), naive_utc(r[5])))
+        return sorted(live, key=lambda h: (h.at, h.owner))
+
+    def _append(self, adapter, table: str, event: str) -> None:
+        now = self._now_sql(adapter)
+        expires = now
+        if event == "acquire":
+            expires = str(adapter.execute_macro("dateadd", project="dbt", kwargs={
+                "datepart": "minute", "interval": int(self.ttl), "from_date_or_timestamp": now})).strip()
+        adapter.execute(
+            f"insert into {table} (lock_name, owner, host, pid, event, claimed_at, expires_at) values "
+            f"('{LOCK_NAME}', '{self.owner}', '{socket.gethostname()[:100].replace(chr(39), '')}', {os.getpid()}, "
+            f"'{event}', {now}, {expires})", auto_begin=True)
+        adapter.commit_if_has_connection()
+
+    def _attempt(self) -> Holder | None:
+        """One try: None when we hold the lock, else the holder.  Connections are
+        closed while waiting (on DuckDB an open connection blocks every other process)."""
+        self.owner = uuid.uuid4().hex  # a fresh claim per attempt: a withdrawn claim never counts again
+        with self.project.connection() as adapter:
+            self._ensure_table(adapter)
+            table = self._table(adapter)
+            self._append(adapter, table, "acquire")
+            claims = self._claims(adapter, table)
+        self.project.release()
+        if claims and claims[0].owner == self.owner:
+            time.sleep(SETTLE_SECONDS)
+            with self.project.connection() as adapter:
+                claims = self._claims(adapter, table)
+            self.project.release()
+        if claims and claims[0].owner == self.owner:
+            return None
+        with self.project.connection() as adapter:
+            self._append(adapter, table, "release")
+        self.project.release()
+        others = [c for c in claims if c.owner != self.owner]
+        return others[0] if others else Holder("unknown", "unknown", 0, datetime.min, datetime.min)
+
+    def acquire(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        last: str = "unknown"
+        while True:
+            try:
+                holder = self._attempt()
+                if holder is None:
+                    self.held = True
+                    self.project.release()
+                    return
+                last = str(holder)
+            except LockedError as exc:
+                last = str(exc)
+            if time.monotonic() >= deadline:
+                raise LockedError(f"another freshrun tick holds the warehouse lock: {last}. "
+                                  f"Waited {self.timeout:g}s (--lock-timeout).")
+            time.sleep(min(2.0, max(0.2, deadline - time.monotonic())))
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        try:
+            with self.project.connection() as adapter:
+                self._append(adapter, self._table(adapter), "release")
+        finally:
+            self.held = False
+            self.project.release()
