@@ -1325,6 +1325,7 @@ class _Planner:
             if in_scope[i]:
                 slas[i] = _Sla(cx, i)
         acting = []
+        self._slas_all = slas
         # SLA nodes about to get data from scratch: a missing table, or a view whose frontier
         # has a table that was never built.  Their ancestors must be fresh enough *now*,
         # otherwise the next tick would find them overdue and build everything again.
@@ -1416,12 +1417,16 @@ class _Planner:
                         e = cx.eff(i) if cx.built[i] else None
                         if e is not None and w is not None and w <= e:
                             blocked[i] = w
+                        elif i in own and not req_by.get(i) and self._useless(i, w, cp):
+                            blocked[i] = w
                         else:
                             reasons.extend(timed)
                 if i in R and kind[i] != TABLE and i not in from_scratch:
                     w = cx.would(i, new_sel, wmemo, wv)
                     c = cx.cur(i)
                     if c is not None and w is not None and w <= c:
+                        blocked[i] = w
+                    elif i in slas and self._useless(i, w, cp):
                         blocked[i] = w
                 if kind[i] == TABLE and i in ba_nodes and "upstream_updated" not in reasons:
                     why = self._build_after(i, new_sel)
@@ -1446,6 +1451,21 @@ class _Planner:
         self.sel = sel
         self.slas = slas
         return self._result()
+
+    def _useless(self, i, w, cp):
+        """Would a rebuild now still leave i overdue when it finishes, because the data it
+        would read (limited by an observed source) is too old?  Then it is blocked, not built:
+        rebuilding every tick until the source moves burns warehouse time for nothing."""
+        sla = self._slas_all[i]
+        cx = self.cx
+        if w is None or w >= cx.now:
+            return False  # the rebuild would read live data: a chain slower than the lag must still run
+        d = timedelta(seconds=cp[i] + (cx.dur(i) if self.g.kind[i] == TABLE else 0.0))
+        done = cx.now + d
+        if sla.cron is None:
+            return w < done - sla.L
+        c = sla.cron.prev_le(done)
+        return w < c - sla.L
 
     # ------------------------------------------------------------------ output
     def _result(self) -> Plan:
