@@ -27,7 +27,7 @@ from freshrun.errors import LockedError
 from freshrun.state import freshrun_schema, naive_utc
 
 LOCK_NAME = "tick"
-SETTLE_SECONDS = 0.5
+SETTLE_SECONDS = 0.3
 
 
 @dataclass

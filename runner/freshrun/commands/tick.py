@@ -154,9 +154,6 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             force = frozenset(session.project.select(force_selectors, []) - session.graph.package_nodes)
             if not force:
                 raise ConfigError("nothing to refresh: " + " ".join(force_selectors) + " matches no model, seed or snapshot")
-        if not dry_run:
-            lock = WarehouseLock(session.project, timeout_seconds=lock_timeout)
-            lock.acquire()
         state = session.read_state()
         now = tick_started = utc_now()
         plan = make_plan(session, state, now, force)
@@ -165,6 +162,14 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             if observed:  # plan again as of now: the observations were taken after the first plan
                 now = utc_now()
                 plan = make_plan(session, state, now, force)
+        if not dry_run and plan.selected:
+            # Two ticks never build at once.  Only a tick with something to build needs the lock;
+            # under it, plan again: another tick may have built it while we waited.
+            lock = WarehouseLock(session.project, timeout_seconds=lock_timeout)
+            lock.acquire()
+            state = session.read_state()
+            now = utc_now()
+            plan = make_plan(session, state, now, force)
         if dry_run:
             if options.json:
                 print_json(plan_json(plan))
