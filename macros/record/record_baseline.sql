@@ -26,10 +26,6 @@
           none, none, (node.get('checksum') or {}).get('checksum'), data_time, target.name, 'baseline', 'baseline',
           ['baseline'], recorded_at, node.package_name]) -%}
   {%- endfor -%}
-  {%- do freshrun.insert_rows(freshrun.relation('freshrun_events'),
-        ['invocation_id', 'unique_id', 'resource_type', 'name', 'materialized', 'status', 'message', 'started_at',
-         'completed_at', 'execution_seconds', 'rows_affected', 'checksum', 'data_time', 'target_name', 'dbt_command',
-         'triggered_by', 'reasons', 'recorded_at', 'package_name'],
-        freshrun.values_sql(rows, ['s', 's', 's', 's', 's', 's', 's', 't', 't', 'n', 'n', 's', 't', 's', 's', 's', 'j', 't', 's'])) -%}
+  {%- do freshrun.insert_events(rows) -%}
   {{ return(rows | length) }}
 {% endmacro %}

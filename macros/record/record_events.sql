@@ -34,6 +34,11 @@
           node.checksum.checksum if (node.checksum is defined and node.checksum) else none,
           data_time, target.name, flags.WHICH, triggered_by, node_reasons or none, recorded_at, node.package_name]) -%}
   {%- endfor -%}
+  {%- do freshrun.insert_events(rows) -%}
+{% endmacro %}
+
+{#- Append rows of Python values to freshrun_events, in this column order. -#}
+{% macro insert_events(rows) %}
   {%- do freshrun.insert_rows(freshrun.relation('freshrun_events'),
         ['invocation_id', 'unique_id', 'resource_type', 'name', 'materialized', 'status', 'message', 'started_at',
          'completed_at', 'execution_seconds', 'rows_affected', 'checksum', 'data_time', 'target_name', 'dbt_command',

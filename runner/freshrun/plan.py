@@ -406,24 +406,7 @@ class _Cron:
 
     def prev_lt(self, t: datetime) -> datetime:
         """Latest tick strictly before t."""
-        key = (0, t)
-        c = self._memo.get(key)
-        if c is not None:
-            return c
-        with self._lock:
-            it = self._it
-            it.set_current(self._local(t), force=True)
-            while True:
-                try:
-                    c = self._accept(it.get_prev(datetime))
-                except CroniterError as e:
-                    raise ValueError(f"cron_schedule {self.expr!r} has no prev tick from {t}: {e}") from None
-                if c is not None and c < t:
-                    break
-            if len(self._memo) > 4096:
-                self._memo.clear()
-            self._memo[key] = c
-        return c
+        return self._tick(t, forward=False)
 
     def prev_le(self, t: datetime) -> datetime:
         """Latest tick at or before t."""
@@ -431,19 +414,24 @@ class _Cron:
 
     def next_gt(self, t: datetime) -> datetime:
         """First tick strictly after t."""
-        key = (1, t)
+        return self._tick(t, forward=True)
+
+    def _tick(self, t: datetime, forward: bool) -> datetime:
+        key = (int(forward), t)
         c = self._memo.get(key)
         if c is not None:
             return c
         with self._lock:
             it = self._it
             it.set_current(self._local(t), force=True)
+            step = it.get_next if forward else it.get_prev
             while True:
                 try:
-                    c = self._accept(it.get_next(datetime))
+                    c = self._accept(step(datetime))
                 except CroniterError as e:
-                    raise ValueError(f"cron_schedule {self.expr!r} has no next tick from {t}: {e}") from None
-                if c is not None and c > t:
+                    word = "next" if forward else "prev"
+                    raise ValueError(f"cron_schedule {self.expr!r} has no {word} tick from {t}: {e}") from None
+                if c is not None and (c > t if forward else c < t):
                     break
             if len(self._memo) > 4096:
                 self._memo.clear()
