@@ -16,8 +16,8 @@
   {%- set lineage = freshrun.lineage(nodes) -%}
   {%- do freshrun.record_nodes(nodes, lineage, recorded_at) -%}
   {%- do freshrun.record_source_observations(results, recorded_at) -%}
-  {%- do freshrun.record_events(results, nodes, lineage, context, recorded_at) -%}
-  {%- do freshrun.record_invocation(results, context, recorded_at) -%}
+  {%- do freshrun.record_events(results, nodes, lineage, context, recorded_at, invocation_id, flags.WHICH, run_started_at) -%}
+  {%- do freshrun.record_invocation(results, context, recorded_at, invocation_id, flags.WHICH, run_started_at) -%}
   {{ return('') }}
 {% endmacro %}
 

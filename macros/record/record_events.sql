@@ -1,10 +1,13 @@
 {#- One row per node result (models, seeds, snapshots, tests) in freshrun_events,
-    each successful build with its data time (DESIGN.md §2). -#}
-{% macro record_events(results, nodes, lineage, context, recorded_at) %}
+    each successful build with its data time (DESIGN.md §2).  `invocation`,
+    `command` and `started_at` describe the dbt invocation the results belong
+    to: the hook passes its own; the runner passes those of an invocation whose
+    hook could not record (record_recovered). -#}
+{% macro record_events(results, nodes, lineage, context, recorded_at, invocation, command, started_at) %}
   {%- set rows = [] -%}
   {%- set built = {} -%}
   {%- set history = freshrun.latest_successes() -%}
-  {%- set observations = freshrun.latest_observations() -%}
+  {%- set observations = freshrun.latest_observations(started_at) -%}
   {%- set reasons = context.get('reasons') or {} -%}
   {%- set triggered_by = context.get('triggered_by') or 'dbt' -%}
   {%- set fallback_start = freshrun.utc_iso(recorded_at) -%}
@@ -29,10 +32,10 @@
     {%- endif -%}
     {%- set node_reasons = reasons.get(node.unique_id) -%}
     {%- do rows.append([
-          invocation_id, node.unique_id, node.resource_type, node.name, materialized, status, result.message,
+          invocation, node.unique_id, node.resource_type, node.name, materialized, status, result.message,
           started_at, completed_at, result.execution_time, (result.adapter_response or {}).get('rows_affected'),
           node.checksum.checksum if (node.checksum is defined and node.checksum) else none,
-          data_time, target.name, flags.WHICH, triggered_by, node_reasons or none, recorded_at, node.package_name]) -%}
+          data_time, target.name, command, triggered_by, node_reasons or none, recorded_at, node.package_name]) -%}
   {%- endfor -%}
   {%- do freshrun.insert_events(rows) -%}
 {% endmacro %}

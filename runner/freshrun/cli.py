@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Callable, List, Optional
 import typer
 from typing_extensions import Annotated
 
-from freshrun import __version__
+from freshrun import __version__, signals
 from freshrun.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, FreshrunError
 from freshrun.session import CommonOptions
 
@@ -49,8 +50,9 @@ def _guard(work: Callable[[], int]) -> None:
     except FreshrunError as exc:
         typer.echo(f"freshrun: error: {exc}", err=True)
         code = exc.exit_code
-    except KeyboardInterrupt:
-        typer.echo("freshrun: interrupted", err=True)
+    except KeyboardInterrupt as exc:
+        detail = str(exc) if str(exc) not in ("", "SIGINT", "SIGTERM", "deferred signal") else ""
+        typer.echo("freshrun: interrupted" + (f": {detail}" if detail else ""), err=True)
         code = EXIT_INTERRUPTED
     except Exception as exc:  # never a traceback for the user; FRESHRUN_DEBUG=1 shows it
         if os.environ.get("FRESHRUN_DEBUG"):
@@ -180,12 +182,43 @@ def baseline(
                                 dry_run, lock_timeout))
 
 
+SELECTOR_OPTIONS = ("--select", "-s", "--exclude")
+
+
+def dbt_style_selectors(args: list[str], takes_arguments: bool) -> list[str]:
+    """`--select a b --exclude c` as dbt takes it: the words after a selector option, up to the
+    next option, are one selector value.  Not for commands with positional arguments (`refresh`),
+    where the words after the option could be those arguments."""
+    if takes_arguments:
+        return args
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        out.append(args[i])
+        if args[i] in SELECTOR_OPTIONS:
+            words = []
+            i += 1
+            while i < len(args) and not args[i].startswith("-"):
+                words.append(args[i])
+                i += 1
+            if words:
+                out.append(" ".join(words))
+            continue
+        i += 1
+    return out
+
+
 def main() -> None:
     args = sys.argv[1:]
     commands = {c.name or c.callback.__name__ for c in app.registered_commands}
     first = next((a for a in args if not a.startswith("-")), None)
     if not any(a in ("--help", "--version") for a in args) and (first is None or first not in commands):
         sys.argv.insert(1, "run")  # `freshrun` alone is one tick
+    first = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    sys.argv[1:] = dbt_style_selectors(sys.argv[1:], takes_arguments=first == "refresh")
+    with contextlib.suppress(AttributeError, ValueError):  # progress lines show live in CI logs and pipes
+        sys.stdout.reconfigure(line_buffering=True)
+    signals.install()  # SIGTERM too: dbt stops cleanly, what finished is recorded, exit 130
     app()
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from freshrun.errors import ConfigError, FreshrunError, LockedError
+from freshrun.signals import received as interrupted_by_signal
+from freshrun.signals import wait_received
 
 _LOCK_PATTERNS = ("could not set lock on file", "conflicting lock is held")
 
@@ -28,6 +30,96 @@ def _classify(message: str, what: str) -> FreshrunError:
     if "could not find profile named" in low or "profile" in low and "not found" in low:
         return ConfigError(f"{what}: {message.strip()}")
     return ConfigError(f"{what}: {message.strip()}")
+
+
+RESOURCE_TYPES_RECORDED = ("model", "seed", "snapshot", "test", "unit_test")
+
+
+@dataclass
+class BuildOutcome:
+    """What one `dbt build|run` invocation did, as the runner saw it."""
+
+    command: str
+    context: dict[str, Any]
+    started_at: Any
+    invocation_id: str | None = None
+    finished: list[dict[str, Any]] = field(default_factory=list)  # one per node, in the order they finished
+    interrupted: bool = False  # Ctrl-C / SIGTERM: dbt stopped before its end
+    completed: bool = False
+
+    @property
+    def statuses(self) -> list[tuple[str, str]]:
+        """[(unique_id, status)] of the models, seeds, snapshots and tests dbt finished."""
+        return [(r["unique_id"], r["status"]) for r in self.finished]
+
+
+def _finished_result(data: Any, after_signal: bool) -> dict[str, Any]:
+    """A node result from dbt's NodeFinished event, in the shape the package's record macros read.
+    A node that failed once a stop was asked for was cancelled by it: status `interrupted`
+    (not a failure: no retry back-off; it is built again by the next tick)."""
+    from google.protobuf.json_format import MessageToDict
+
+    rr = data.run_result
+    status = rr.status
+    if after_signal and status in ("error", "fail"):
+        status = "interrupted"
+    timing = [{"name": t.name,
+               "started_at": t.started_at.ToDatetime() if t.HasField("started_at") else None,
+               "completed_at": t.completed_at.ToDatetime() if t.HasField("completed_at") else None}
+              for t in rr.timing_info]
+    return {"unique_id": data.node_info.unique_id, "resource_type": data.node_info.resource_type,
+            "status": status, "message": rr.message or None, "execution_time": rr.execution_time,
+            "timing": timing, "adapter_response": MessageToDict(rr.adapter_response) if rr.adapter_response else {}}
+
+
+@contextlib.contextmanager
+def _keep_cancelling(every_seconds: float = 0.5) -> Iterator[None]:
+    """On Ctrl-C / SIGTERM dbt cancels the queries running at that instant, then waits for
+    its threads.  A node that was still compiling starts its query just after and would
+    run to the end (on DuckDB, forever for a long query): keep cancelling open queries
+    until dbt has returned."""
+    import threading
+
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if not wait_received(every_seconds):
+                continue
+            if done.wait(every_seconds):
+                return
+            from dbt.adapters.factory import FACTORY
+
+            for adapter in list(FACTORY.adapters.values()):
+                with contextlib.suppress(Exception):
+                    adapter.cancel_open_connections()
+
+    watcher = threading.Thread(target=watch, name="freshrun-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join(5)
+
+
+class _ProgressStream:
+    """Where dbt's progress lines go during a build.  Once a stop was asked for (Ctrl-C,
+    SIGTERM) dbt reports the KeyboardInterrupt as an unexpected error with a Python stack
+    trace; freshrun says "interrupted" itself, so those two messages are dropped."""
+
+    _DROP = ("Traceback (most recent call last)", "Encountered an error:")
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        if interrupted_by_signal() and any(marker in text for marker in self._DROP):
+            return len(text)
+        return self._target.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
 
 
 @dataclass
@@ -119,23 +211,33 @@ class DbtProject:
             res = self._invoke(args, env={"FRESHRUN_CONTEXT": json.dumps(context)})
         return res.exception is None
 
-    def build(self, selectors: Sequence[str], command: str, context: dict[str, Any], to_stderr: bool = False) -> list[tuple[str, str]]:
-        """Run `dbt build|run --select <selectors>` as one invocation; return [(unique_id, status)].
-        dbt's progress lines go to stdout, or to stderr when stdout carries JSON."""
+    def build(self, selectors: Sequence[str], command: str, context: dict[str, Any], to_stderr: bool = False) -> "BuildOutcome":
+        """Run `dbt build|run --select <selectors>` as one invocation.
+        dbt's progress lines go to stdout, or to stderr when stdout carries JSON.
+        Node results are collected as dbt reports each one finished, so they are
+        known even when dbt is interrupted before its on-run-end hook."""
         import sys
+        from datetime import datetime, timezone
+
+        outcome = BuildOutcome(command=command, context=context,
+                               started_at=datetime.now(timezone.utc).replace(tzinfo=None))
+
+        def on_event(msg: Any) -> None:
+            if outcome.invocation_id is None and getattr(msg.info, "invocation_id", None):
+                outcome.invocation_id = msg.info.invocation_id
+            if msg.info.name == "NodeFinished":
+                outcome.finished.append(_finished_result(msg.data, interrupted_by_signal()))
 
         args = [command, *self._common(), "--select", *selectors]
-        with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
-            res = self._invoke(args, env={"FRESHRUN_CONTEXT": json.dumps(context)})
+        with contextlib.redirect_stdout(_ProgressStream(sys.stderr if to_stderr else sys.stdout)), _keep_cancelling():
+            res = self._invoke(args, callbacks=[on_event], env={"FRESHRUN_CONTEXT": json.dumps(context)})
+        if isinstance(res.exception, KeyboardInterrupt):
+            outcome.interrupted = True
+            return outcome
         if res.result is None:
             raise _classify(str(res.exception), f"dbt {command} failed")
-        out = []
-        for r in getattr(res.result, "results", []) or []:
-            node = getattr(r, "node", None)
-            if node is not None and getattr(node.resource_type, "value", node.resource_type) != "operation":
-                status = getattr(r.status, "value", r.status)
-                out.append((node.unique_id, str(status)))
-        return out
+        outcome.completed = True
+        return outcome
 
     # -- SQL through dbt's adapter ----------------------------------------
     def adapter(self):

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from freshrun import plan as planner
+from freshrun import signals
+from freshrun.recover import record_missing
 from freshrun.lock import WarehouseLock
 from freshrun.observe import observe_sources, record_tick
 from freshrun.errors import EXIT_NODE_FAILED, EXIT_OK, EXIT_VIOLATED, ConfigError
@@ -109,6 +111,23 @@ def observe(session: Session, state: WarehouseState, plan: Plan, now: datetime, 
     return session.read_state(), sources
 
 
+def build_and_record(session: Session, selectors: list[str], command: str, context: dict[str, Any],
+                     json_output: bool) -> list[tuple[str, str]]:
+    """One dbt invocation, then make sure everything it finished is recorded (freshrun.recover).
+    Interrupted (Ctrl-C / SIGTERM): record what finished, then raise KeyboardInterrupt (exit 130)."""
+    outcome = session.project.build(selectors, command, context, to_stderr=json_output)
+    with signals.deferred():
+        written = record_missing(session.project, outcome)
+    if written and not outcome.interrupted:
+        sys.stderr.write(f"freshrun: warning: dbt's on-run-end hook did not record {written} result(s) of "
+                         f"invocation {outcome.invocation_id}; freshrun recorded them from the results it holds\n")
+    if outcome.interrupted:
+        done = [uid for uid, status in outcome.statuses if status == "success"]
+        raise KeyboardInterrupt(f"dbt {command} stopped; {len(done)} node(s) finished and recorded "
+                                f"({written} written by freshrun)")
+    return outcome.statuses
+
+
 def run_plan(options: CommonOptions, at: str | None, explain: str | None) -> int:
     session = Session.open(options)
     try:
@@ -184,7 +203,7 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             # freshrun's own views (cheap) come along while they do not exist yet
             selectors += [session.graph.selectors[uid] for uid in sorted(session.graph.package_nodes)
                           if not (state.nodes.get(uid) and state.nodes[uid].relation_exists)]
-            results = session.project.build(selectors, command, tick_context(plan, "run"), to_stderr=options.json)
+            results = build_and_record(session, selectors, command, tick_context(plan, "run"), options.json)
         after = session.read_state() if results else state  # nothing built: nothing changed
         dropped = dropped_views(session, state, after)
         if dropped:
@@ -192,8 +211,8 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             # put them back in the same tick rather than leaving them missing until the next one.
             context = {"triggered_by": "freshrun", "selector": "freshrun run",
                        "reasons": {uid: ["missing"] for uid in dropped}}
-            results += session.project.build([session.graph.selectors[u] for u in dropped], "run", context,
-                                             to_stderr=options.json)
+            results += build_and_record(session, [session.graph.selectors[u] for u in dropped], "run", context,
+                                        options.json)
             after = session.read_state()
         after_now = utc_now()
         after_plan = make_plan(session, after, after_now, frozenset())
@@ -222,6 +241,7 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             return EXIT_VIOLATED
         return EXIT_OK
     finally:
-        if lock is not None:
-            lock.release()
-        session.close()
+        with signals.deferred():
+            if lock is not None:
+                lock.release()
+            session.close()

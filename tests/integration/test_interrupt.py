@@ -1,0 +1,133 @@
+"""No lost records (real dbt, DuckDB and PostgreSQL): a tick stopped by SIGTERM
+mid-build, and a build whose on-run-end hook never ran, are recorded by the
+runner from the results it holds; the next tick rebuilds only what did not
+finish, never what already succeeded, and never takes a failure for a success."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from test_cli import selected
+
+from warehouse import BIN, Warehouse, copy_project
+
+ROOT = Path(__file__).resolve().parents[2]
+P = "model.freshrun_integration_tests."
+
+# A model that runs until cancelled when var slow is true (PostgreSQL: pg_sleep; DuckDB: a
+# count over 10^12 rows, stopped by dbt-duckdb's interrupt), and a model downstream of it.
+SLOW_MODEL = """{{ config(materialized='table') }}
+select count(*) as n from {{ ref('stg_orders') }}
+{% if var('slow', false) and target.type == 'postgres' %}
+where (select pg_sleep(600)) is not null or true
+{% elif var('slow', false) %}
+where (select count(*) from range(1000000000000) r where r.range < 0) = 0
+{% endif %}
+"""
+AFTER_SLOW = "{{ config(materialized='table') }}\nselect n + 1 as n from {{ ref('slow_model') }}\n"
+
+
+@pytest.fixture
+def project(warehouse: Warehouse, tmp_path: Path) -> Warehouse:
+    warehouse.project = copy_project(ROOT / "integration_tests", tmp_path / "project", ROOT)
+    marts = warehouse.project / "models" / "marts"
+    (marts / "slow_model.sql").write_text(SLOW_MODEL)
+    (marts / "after_slow.sql").write_text(AFTER_SLOW)
+    return warehouse
+
+
+def successes(warehouse: Warehouse) -> dict[str, int]:
+    rows = warehouse.query("select unique_id, count(*) as n from {schema}.freshrun_events "
+                           "where status = 'success' and resource_type in ('model', 'seed', 'snapshot') group by unique_id")
+    return {r["unique_id"]: int(r["n"]) for r in rows}
+
+
+def start_tick(warehouse: Warehouse, *args: str) -> subprocess.Popen:
+    cmd = [str(BIN / "freshrun"), "run", *args, "--project-dir", str(warehouse.project),
+           "--profiles-dir", str(warehouse.project), "--target", warehouse.kind]
+    warehouse.close()
+    return subprocess.Popen(cmd, env=warehouse._env(), cwd=warehouse.workdir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_a_tick_killed_with_sigterm_records_what_finished_and_the_next_builds_only_the_rest(project: Warehouse):
+    project.dbt("run-operation", "create_raw_tables")
+    proc = start_tick(project, "--exclude", "failing_model after_failing", "--vars", json.dumps({"slow": True}))
+    seen: list[str] = []
+    started = threading.Event()
+
+    def watch() -> None:  # dbt's own progress lines: send SIGTERM once the slow model has started
+        for line in proc.stdout:
+            seen.append(line)
+            if "START" in line and "slow_model" in line:
+                started.set()
+
+    reader = threading.Thread(target=watch, daemon=True)
+    reader.start()
+    assert started.wait(240), "slow_model never started:\n" + "".join(seen)
+    # let the other nodes of the first wave finish, so there is something to record
+    for _ in range(600):
+        if sum(" OK " in line for line in seen) >= 3:
+            break
+        reader.join(0.1)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("the tick did not stop after SIGTERM:\n" + "".join(seen))
+    reader.join(10)
+    stderr = proc.stderr.read()
+    assert proc.returncode == 130, "".join(seen) + stderr
+    assert "freshrun: interrupted" in stderr and "Traceback" not in stderr
+
+    # what finished is recorded (the hook never ran: the runner wrote these rows), what did not is not
+    done = successes(project)
+    assert P + "slow_model" not in done and P + "after_slow" not in done
+    assert P + "stg_orders" in done, done  # slow_model's parent finished before it started
+    runner_rows = project.query("select unique_id, triggered_by, reasons, status, data_time from {schema}.freshrun_events "
+                                f"where unique_id like '{P}%'")
+    assert runner_rows and all(r["triggered_by"] == "freshrun" for r in runner_rows)
+    assert all("missing" in str(r["reasons"]) for r in runner_rows if r["status"] == "success")
+    assert not any(r["status"] == "error" for r in runner_rows), runner_rows  # cancelled is not failed
+    # the lock was released
+    locks = project.query("select event from {schema}.freshrun_locks")
+    assert sorted(r["event"] for r in locks) == ["acquire", "release"]
+
+    # the next tick builds exactly what has no recorded success, and nothing that finished
+    plan = project.freshrun("plan", "--json", "--exclude", "failing_model", "after_failing")  # dbt-style words
+    assert plan.returncode == 0, plan.output
+    to_build = set(selected(plan.json()))
+    assert {"slow_model", "after_slow"} <= to_build
+    assert not ({uid.split(".")[-1] for uid in done} & to_build), (done, to_build)
+    tick = project.freshrun("run", "--json", "--exclude", "failing_model after_failing")
+    assert tick.returncode in (0, 3), tick.output
+    assert set(selected(tick.json())) == to_build
+    assert all(n == 1 for uid, n in successes(project).items()), successes(project)  # nothing built twice
+
+
+def test_a_build_whose_hook_never_ran_is_recorded_by_the_runner(project: Warehouse):
+    # a root-project on-run-end hook that fails: dbt then skips the package's hook after it
+    (project.project / "macros" / "break_hook.sql").write_text(
+        "{% macro break_hook() %}{{ return('select * from no_such_table' if var('break_hook', false) "
+        "else 'select 1') }}{% endmacro %}\n")
+    yml = project.project / "dbt_project.yml"
+    yml.write_text(yml.read_text().replace("on-run-start:", 'on-run-end:\n  - "{{ break_hook() }}"\n\non-run-start:'))
+    project.dbt("run-operation", "create_raw_tables")
+    first = project.freshrun("run", "--json", "--vars", json.dumps({"break_hook": True, "fail_model": True}))
+    assert first.returncode == 1, first.output  # failing_model fails
+    assert "freshrun recorded them from the results it holds" in first.stderr
+    events = {r["unique_id"]: r for r in project.events("resource_type = 'model'")}
+    assert events[P + "stg_orders"]["status"] == "success" and events[P + "stg_orders"]["triggered_by"] == "freshrun"
+    assert events[P + "failing_model"]["status"] == "error"  # never taken for a success
+    assert events[P + "order_facts"]["data_time"] is not None
+    invocation = project.query("select success, triggered_by from {schema}.freshrun_invocations where dbt_command = 'build'")
+    assert [(bool(r["success"]), r["triggered_by"]) for r in invocation] == [(False, "freshrun")]
+    # next tick: nothing that succeeded is rebuilt; the failure backs off
+    again = project.freshrun("plan", "--json", "--vars", json.dumps({"fail_model": True}))
+    assert set(selected(again.json())) == set(), again.output
