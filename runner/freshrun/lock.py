@@ -10,7 +10,9 @@ in Snowflake and Redshift), in table freshrun_locks:
      appends `release` for its claim, waits and tries again until
      --lock-timeout, then exits 4 naming the holder.
 A process killed while holding the lock leaves a claim that stops counting at
-its expiry.  DuckDB allows one writing process per file: its lock error is
+its expiry -- or at once when it was on this host and its pid is gone (kill -9,
+OOM killer, a reboot): freshrun appends the `release` the dead process could
+not.  DuckDB allows one writing process per file: its lock error is
 waited on the same way and reported with the same exit code."""
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ class Holder:
     def __str__(self) -> str:
         return (f"{self.host} pid {self.pid} since {self.at:%Y-%m-%d %H:%M:%S} UTC "
                 f"(expires {self.expires_at:%H:%M:%S} UTC)")
+
+
+def _hostname() -> str:
+    return socket.gethostname()[:100].replace("'", "")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else (or cannot tell: assume alive)
+    return True
 
 
 class WarehouseLock:
@@ -74,7 +90,18 @@ class WarehouseLock:
                 live.append(Holder(r[0], r[1], int(r[2]), naive_utc(r[4]), naive_utc(r[5])))
         return sorted(live, key=lambda h: (h.at, h.owner))
 
-    def _append(self, adapter, table: str, event: str) -> None:
+    def _reap_dead(self, adapter, table: str, claims: list[Holder]) -> list[Holder]:
+        """Drop (and release) live claims of processes on this host that no longer exist."""
+        host = _hostname()
+        alive = []
+        for claim in claims:
+            if claim.host == host and claim.pid != os.getpid() and not _pid_alive(claim.pid):
+                self._append(adapter, table, "release", owner=claim.owner, pid=claim.pid)
+            else:
+                alive.append(claim)
+        return alive
+
+    def _append(self, adapter, table: str, event: str, owner: str | None = None, pid: int | None = None) -> None:
         now = self._now_sql(adapter)
         expires = now
         if event == "acquire":
@@ -82,7 +109,7 @@ class WarehouseLock:
                 "datepart": "minute", "interval": int(self.ttl), "from_date_or_timestamp": now})).strip()
         adapter.execute(
             f"insert into {table} (lock_name, owner, host, pid, event, claimed_at, expires_at) values "
-            f"('{LOCK_NAME}', '{self.owner}', '{socket.gethostname()[:100].replace(chr(39), '')}', {os.getpid()}, "
+            f"('{LOCK_NAME}', '{owner or self.owner}', '{_hostname()}', {pid or os.getpid()}, "
             f"'{event}', {now}, {expires})", auto_begin=True)
         adapter.commit_if_has_connection()
 
@@ -94,7 +121,7 @@ class WarehouseLock:
             self._ensure_table(adapter)
             table = self._table(adapter)
             self._append(adapter, table, "acquire")
-            claims = self._claims(adapter, table)
+            claims = self._reap_dead(adapter, table, self._claims(adapter, table))
         self.project.release()
         if claims and claims[0].owner == self.owner:
             time.sleep(SETTLE_SECONDS)

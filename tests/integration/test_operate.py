@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from test_cli import fresh_build, selected
+from test_cli import DUCKDB_ONLY, fresh_build, selected
 from warehouse import BIN, Warehouse, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
 P = "model.freshrun_integration_tests."
 
 
-def claim(warehouse: Warehouse, host: str, pid: int, expires_in_minutes: float) -> None:
+def claim(warehouse: Warehouse, host: str, pid: int, expires_in_minutes: float, owner: str = "someone-else") -> None:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     warehouse.execute(
         "insert into {schema}.freshrun_locks (lock_name, owner, host, pid, event, claimed_at, expires_at) values "
-        f"('tick', 'someone-else', '{host}', {pid}, 'acquire', cast('{now:%Y-%m-%d %H:%M:%S}' as timestamp), "
+        f"('tick', '{owner}', '{host}', {pid}, 'acquire', cast('{now:%Y-%m-%d %H:%M:%S}' as timestamp), "
         f"cast('{now + timedelta(minutes=expires_in_minutes):%Y-%m-%d %H:%M:%S}' as timestamp))")
 
 
@@ -45,6 +46,25 @@ def test_an_expired_lock_is_taken_over(warehouse: Warehouse):
     assert selected(done.json()) == {"event_counts": ["missing"]}
     owners = warehouse.query("select owner, event from {schema}.freshrun_locks where owner <> 'someone-else'")
     assert sorted(r["event"] for r in owners) == ["acquire", "release"]  # taken, then released
+
+
+@DUCKDB_ONLY
+def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over_at_once(warehouse: Warehouse):
+    fresh_build(warehouse)
+    warehouse.dbt("build", "-s", "failing_model", "after_failing")
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a tick killed with -9: its pid is gone, its claim has not expired
+    claim(warehouse, socket.gethostname(), dead.pid, expires_in_minutes=60)
+    warehouse.execute("drop table {schema}.event_counts")
+    done = warehouse.freshrun("run", "--json", "--lock-timeout", "1")
+    assert done.returncode == 0, done.output
+    assert selected(done.json()) == {"event_counts": ["missing"]}
+    released = warehouse.query("select event from {schema}.freshrun_locks where owner = 'someone-else' order by claimed_at")
+    assert [r["event"] for r in released] == ["acquire", "release"]  # released on the dead process's behalf
+    # a live process on another host is still respected
+    claim(warehouse, "another-host", dead.pid, expires_in_minutes=60, owner="elsewhere")
+    warehouse.execute("drop table {schema}.event_counts")
+    assert warehouse.freshrun("run", "--lock-timeout", "1").returncode == 4
 
 
 def test_overlapping_ticks_build_the_changed_model_once(warehouse: Warehouse):
