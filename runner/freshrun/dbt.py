@@ -169,7 +169,9 @@ class DbtProject:
             if msg.info.level == "error" and msg.info.msg:
                 errors.append(str(msg.info.msg))
 
-        res = self._invoke(["parse", "--quiet", *self._common()], callbacks=[on_event])
+        # --no-write-json: freshrun keeps the manifest in memory; writing target/manifest.json
+        # (tens of MB on a large project) would only slow every tick down.
+        res = self._invoke(["parse", "--quiet", "--no-write-json", *self._common()], callbacks=[on_event])
         if not res.success or res.result is None:
             detail = str(res.exception) if res.exception else "\n".join(errors) or "dbt parse failed"
             raise _classify(detail, "dbt could not parse the project")

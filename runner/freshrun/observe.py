@@ -32,8 +32,10 @@ def _insert(adapter, project: DbtProject, table: str, columns: list[str], rows: 
                           kwargs={"relation": relation, "columns": columns, "rows": tuples})
 
 
-def observe_sources(project: DbtProject, source_ids: Iterable[str], now: datetime) -> list[str]:
-    """Record one observation per source; returns the sources left for `dbt source freshness`."""
+def observe_sources(project: DbtProject, source_ids: Iterable[str], now: datetime,
+                    observed: list[tuple[str, datetime, datetime | None]] | None = None) -> list[str]:
+    """Record one observation per source; returns the sources left for `dbt source freshness`.
+    `observed` (when given) receives (unique_id, snapshotted_at, max_loaded_at) for each recorded observation."""
     manifest = project.manifest
     invocation = f"freshrun-observe-{uuid.uuid4()}"
     rows: list[list[Any]] = []
@@ -60,6 +62,8 @@ def observe_sources(project: DbtProject, source_ids: Iterable[str], now: datetim
             if loaded is not None and loaded.year <= 1900:  # dbt's answer for an empty table
                 loaded = None
             rows.append([invocation, uid, loaded, freshness.get("snapshotted_at") or now, "observed", now])
+            if observed is not None:
+                observed.append((uid, rows[-1][3], loaded))
         _insert(adapter, project, "freshrun_source_observations",
                 ["invocation_id", "unique_id", "max_loaded_at", "snapshotted_at", "status", "recorded_at"],
                 rows, ["s", "s", "t", "t", "s", "t"])

@@ -33,6 +33,13 @@ class WarehouseState:
     freshrun_tick_starts: list[datetime]
     schema: str
 
+    def add_observation(self, uid: str, snapshotted_at: Any, max_loaded_at: Any) -> None:
+        """An observation freshrun just recorded, folded in as read_state would read it back."""
+        loaded = naive_utc(max_loaded_at)
+        if loaded is not None and loaded.year <= 1900:
+            loaded = None
+        self.nodes.setdefault(uid, NodeState()).observations.append(Observation(naive_utc(snapshotted_at), loaded))
+
     def inferred_interval_minutes(self, default: float = 15.0) -> float:
         """The median gap between recorded freshrun ticks (invocations less than
         two minutes apart belong to one tick); `default` with fewer than 3 ticks."""

@@ -104,11 +104,16 @@ def observe(session: Session, state: WarehouseState, plan: Plan, now: datetime, 
     sources = observed_sources_for(session, candidates_of(session, state, plan, now))
     if not sources:
         return state, []
-    leftover = observe_sources(session.project, sources, utc_now())
+    taken: list[tuple[str, datetime, datetime | None]] = []
+    leftover = observe_sources(session.project, sources, utc_now(), taken)
     if leftover:  # loaded_at_query sources: dbt renders and runs those itself
         names = [session.user_nodes[s].name for s in leftover]
         session.project.source_freshness(names, {"triggered_by": "freshrun", "selector": f"freshrun {command}"})
-    return session.read_state(), sources
+        return session.read_state(), sources
+    # only the observations changed: add them to the state rather than reading it all again
+    for uid, snapshotted_at, loaded in taken:
+        state.add_observation(uid, snapshotted_at, loaded)
+    return state, sources
 
 
 def build_and_record(session: Session, selectors: list[str], command: str, context: dict[str, Any],
