@@ -72,6 +72,48 @@ def _finished_result(data: Any, after_signal: bool) -> dict[str, Any]:
             "timing": timing, "adapter_response": MessageToDict(rr.adapter_response) if rr.adapter_response else {}}
 
 
+SELECT_BY_NAME_UP_TO = 40
+
+
+@contextlib.contextmanager
+def _selection(selectors: dict[str, str]) -> Iterator[list[str]]:
+    """dbt arguments that select exactly these nodes ({unique_id: selector}).
+
+    dbt matches every `--select` word against every node: a thousand words on a
+    thousand-node project take ~3 s, and it grows with the product (a first tick
+    of a 5,000-model project would spend over a minute selecting).  Past a few
+    dozen nodes, freshrun states the set once instead: a run_results.json listing
+    them as `success`, written with dbt's own artifact classes into a temporary
+    directory, selected with `--select result:success --state DIR` (dbt's
+    documented result selector, one pass over the graph)."""
+    if len(selectors) <= SELECT_BY_NAME_UP_TO:
+        yield ["--select", *selectors.values()]
+        return
+    import shutil
+    import tempfile
+
+    from dbt.artifacts.schemas.results import RunStatus
+    from dbt.artifacts.schemas.run import RunResultOutput, RunResultsArtifact, RunResultsMetadata
+
+    state_dir = tempfile.mkdtemp(prefix="freshrun-selection-")
+    try:
+        results = [RunResultOutput(status=RunStatus.Success, timing=[], thread_id="freshrun", execution_time=0.0,
+                                   adapter_response={}, message="selected by freshrun", failures=None,
+                                   unique_id=uid, compiled=None, compiled_code=None, relation_name=None)
+                   for uid in sorted(selectors)]
+        RunResultsArtifact(metadata=RunResultsMetadata(generated_at=_utcnow()), results=results, elapsed_time=0.0,
+                           args={}).write(os.path.join(state_dir, "run_results.json"))
+        yield ["--select", "result:success", "--state", state_dir]
+    finally:
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _utcnow():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 @contextlib.contextmanager
 def _keep_cancelling(every_seconds: float = 0.5) -> Iterator[None]:
     """On Ctrl-C / SIGTERM dbt cancels the queries running at that instant, then waits for
@@ -213,7 +255,7 @@ class DbtProject:
             res = self._invoke(args, env={"FRESHRUN_CONTEXT": json.dumps(context)})
         return res.exception is None
 
-    def build(self, selectors: Sequence[str], command: str, context: dict[str, Any], to_stderr: bool = False) -> "BuildOutcome":
+    def build(self, selectors: dict[str, str], command: str, context: dict[str, Any], to_stderr: bool = False) -> "BuildOutcome":
         """Run `dbt build|run --select <selectors>` as one invocation.
         dbt's progress lines go to stdout, or to stderr when stdout carries JSON.
         Node results are collected as dbt reports each one finished, so they are
@@ -230,9 +272,10 @@ class DbtProject:
             if msg.info.name == "NodeFinished":
                 outcome.finished.append(_finished_result(msg.data, interrupted_by_signal()))
 
-        args = [command, *self._common(), "--select", *selectors]
-        with contextlib.redirect_stdout(_ProgressStream(sys.stderr if to_stderr else sys.stdout)), _keep_cancelling():
-            res = self._invoke(args, callbacks=[on_event], env={"FRESHRUN_CONTEXT": json.dumps(context)})
+        with _selection(selectors) as selection, \
+                contextlib.redirect_stdout(_ProgressStream(sys.stderr if to_stderr else sys.stdout)), _keep_cancelling():
+            res = self._invoke([command, *self._common(), *selection], callbacks=[on_event],
+                               env={"FRESHRUN_CONTEXT": json.dumps(context)})
         if isinstance(res.exception, KeyboardInterrupt):
             outcome.interrupted = True
             return outcome

@@ -116,7 +116,7 @@ def observe(session: Session, state: WarehouseState, plan: Plan, now: datetime, 
     return state, sources
 
 
-def build_and_record(session: Session, selectors: list[str], command: str, context: dict[str, Any],
+def build_and_record(session: Session, selectors: dict[str, str], command: str, context: dict[str, Any],
                      json_output: bool) -> list[tuple[str, str]]:
     """One dbt invocation, then make sure everything it finished is recorded (freshrun.recover).
     Interrupted (Ctrl-C / SIGTERM): record what finished, then raise KeyboardInterrupt (exit 130)."""
@@ -204,10 +204,11 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
         if plan.selected:
             if not options.json:
                 print_plan(plan, "Building", violations=[])
-            selectors = [session.graph.selectors[s.unique_id] for s in plan.selected]
+            build_ids = [s.unique_id for s in plan.selected]
             # freshrun's own views (cheap) come along while they do not exist yet
-            selectors += [session.graph.selectors[uid] for uid in sorted(session.graph.package_nodes)
+            build_ids += [uid for uid in sorted(session.graph.package_nodes)
                           if not (state.nodes.get(uid) and state.nodes[uid].relation_exists)]
+            selectors = {uid: session.graph.selectors[uid] for uid in build_ids}
             results = build_and_record(session, selectors, command, tick_context(plan, "run"), options.json)
         after = session.read_state() if results else state  # nothing built: nothing changed
         dropped = dropped_views(session, state, after)
@@ -216,7 +217,7 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             # put them back in the same tick rather than leaving them missing until the next one.
             context = {"triggered_by": "freshrun", "selector": "freshrun run",
                        "reasons": {uid: ["missing"] for uid in dropped}}
-            results += build_and_record(session, [session.graph.selectors[u] for u in dropped], "run", context,
+            results += build_and_record(session, {u: session.graph.selectors[u] for u in dropped}, "run", context,
                                         options.json)
             after = session.read_state()
         after_now = utc_now()
