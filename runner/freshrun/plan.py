@@ -23,10 +23,16 @@ Vocabulary
 Decisions (DESIGN.md section 2; choices beyond it are marked *):
 
 * lag: select X when waiting one tick would miss ``data_time + L``, counting the
-  median durations of the chain any improvement needs (X and its ancestors whose
-  data is no newer than X's).  R starts at ``now + interval + d - L`` and is raised
-  until X, rebuilt after the ancestors R makes stale, would not need again at once
-  (least fixpoint -- never "rebuild everything because everything takes long").
+  median durations of the chain the next tick would have to build: the chain any
+  improvement needs (X and its ancestors whose data is no newer than X's) or, if
+  longer, the chain for the requirement the next tick would set (*a later
+  requirement makes more ancestors stale).  R starts at ``now + interval + d - L``
+  and is raised until X, rebuilt after the ancestors R makes stale, would not need
+  again at once (least fixpoint -- never "rebuild everything because everything
+  takes long").  *Then R is raised further towards the newest data X's observed
+  sources hold, as far as that does not lengthen the chain: ancestors that finish
+  while the chain X waits for anyway runs cost X no time and postpone its next
+  rebuild.
 * cron: the next tick ``c`` the following planner tick can no longer serve
   (``c - d < now + interval``) needs data >= ``c - L``; past ticks are overdue when
   data < ``c - L``.  *A tick whose window [c-L, c-d] holds no planner tick counts as
@@ -39,6 +45,16 @@ Decisions (DESIGN.md section 2; choices beyond it are marked *):
 * blocked: a rebuild that would not give newer data than the node has is dropped
   (violation blocked_by the oldest observed source upstream, or the failing
   ancestor it waits for, or *the out-of-scope ancestor it needs).
+* *prepare: an SLA node that is blocked, or whose data after this plan stays below
+  its requirement (a late source caps it), will be rebuilt once the late source
+  moves; that rebuild then waits for every stale ancestor.  When the sources
+  upstream are expected to have moved by the next tick (each observed source's own
+  cadence: its latest max_loaded_at advanced by the median interval between its
+  recent distinct values), the ancestors it will need are refreshed now instead --
+  only those too old for the data the node must hold through the next tick's rebuild
+  (the blocked node's F), only those whose rebuild now reaches F, and only those on
+  a path longer than the one from the late source (that path has to be rebuilt then
+  anyway).  Without a cadence (fewer than two distinct values) nothing is prepared.
 * build_after: *a direct parent being rebuilt in this same plan counts as new
   data; an unobserved source / parentless view has new data once time has passed
   since the node's last build started.
@@ -56,7 +72,9 @@ nodes, memoised per call.  A plan is O(nodes + edges) plus, per table-like node
 whose frontier holds a table rebuilt after it, a walk of that frontier (the one
 term whose value depends on the node's own build time).  10,000 nodes / 50,000
 edges shaped like a real project: ~60 ms with a prepared graph, ~90-100 ms cold on
-2 shared cores (integration_tests/benchmarks/bench_planner.py).
+2 shared cores (integration_tests/benchmarks/bench_planner.py).  Folds over all
+ancestors (``best``, ``observed_best``, ``expected``) run only for nodes with a time
+need, memoised per call.
 """
 
 from __future__ import annotations
@@ -96,6 +114,7 @@ DEFAULT_TABLE_SECONDS = 60.0  # expected build time without recorded durations (
 DEFAULT_VIEW_SECONDS = 5.0  # ... for views
 MAX_BACKOFF_TICKS = 16  # retry back-off: 1, 2, 4, 8, 16, 16, ... ticks
 _MAX_ROUNDS = 12  # fixpoint rounds (selection <-> durations); converges in 2-3 in practice
+_CADENCE_VALUES = 8  # recent distinct max_loaded_at values a source's cadence is taken from
 
 # node kinds
 TABLE, VIEW, EPHEMERAL, SEED, SOURCE, OTHER = range(6)
@@ -120,6 +139,7 @@ _EMPTY_STATE = NodeState()
 _UNSET = object()
 _UTC = timezone.utc
 _ONE_US = timedelta(microseconds=1)
+_NO_BLOCKS: frozenset = frozenset()
 
 
 def _kind(node: Node) -> int:
@@ -466,6 +486,13 @@ def _median(xs: list[float]) -> float:
     return float(s[m]) if k % 2 else (s[m - 1] + s[m]) / 2.0
 
 
+def _median_td(xs: list[timedelta]) -> timedelta:
+    s = sorted(xs)
+    k = len(s)
+    m = k // 2
+    return s[m] if k % 2 else (s[m - 1] + s[m]) / 2
+
+
 def expected_duration_seconds(node: Node, st: NodeState | None) -> float:
     """Median of recorded durations; 5 s for views/ephemerals and 60 s otherwise when none."""
     if st is not None and st.durations:
@@ -506,6 +533,9 @@ class _Ctx:
         self._src: dict[int, datetime | None] = {}
         self._dur: dict[int, float] = {}
         self._oldest: dict[int, tuple[datetime, str] | None] = {}
+        self._best: dict[int, datetime | None] = {}
+        self._obest: dict[int, datetime | None] = {}
+        self._expected: dict[int, datetime | None] = {}
         self._maxc_arr: list | None = None
         self._vcur: dict[int, datetime | None] = {}
         self._vmine: dict[int, datetime | None] = {}
@@ -780,6 +810,84 @@ class _Ctx:
         ms, fs = e
         return fs[: bisect_left(ms, R)]
 
+    # ---- what rebuilding every ancestor would give (folds over sources, memoised)
+    def _upstream_min(self, i: int, memo: dict, at_source, parentless) -> datetime | None:
+        """memo[i]: minimum over i's sources (through every node) of at_source(source);
+        seeds contribute nothing, a non-source without parents contributes `parentless`."""
+        if i in memo:
+            return memo[i]
+        g = self.g
+        parents, kind = g.parents, g.kind
+        stack = [i]
+        while stack:
+            v = stack[-1]
+            if v in memo:
+                stack.pop()
+                continue
+            ps = parents[v]
+            pending = [p for p in ps if p not in memo]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            k = kind[v]
+            if k == SOURCE:
+                memo[v] = at_source(v)
+            elif k == SEED:
+                memo[v] = None
+            elif not ps:
+                memo[v] = parentless
+            else:
+                acc = None
+                for p in ps:
+                    c = memo[p]
+                    if c is not None and (acc is None or c < acc):
+                        acc = c
+                memo[v] = acc
+        return memo[i]
+
+    def _src_or_now(self, s: int) -> datetime:
+        t = self.src(s)
+        return self.now if t is None else t
+
+    def best(self, i: int) -> datetime | None:
+        """The newest data time i could get now if every table-like ancestor were rebuilt
+        first: its oldest source (unobserved ones are live).  None: static."""
+        return self._upstream_min(i, self._best, self._src_or_now, self.now)
+
+    def observed_best(self, i: int) -> datetime | None:
+        """best(i) over observed sources only (None: i reads no observed data)."""
+        return self._upstream_min(i, self._obest, self.src, None)
+
+    def expected(self, i: int) -> datetime | None:
+        """best(i) as it is expected to be at the next tick (sources at expected_src)."""
+        t = self.now + self.iv
+        return self._upstream_min(i, self._expected, lambda s: self.expected_src(s, t), t)
+
+    def expected_src(self, i: int, t: datetime) -> datetime:
+        """The max_loaded_at source i is expected to show at t, from its own cadence: the
+        latest value advanced by as many median intervals between its recent distinct
+        values as fit before t.  No cadence (fewer than two distinct values): the latest
+        value.  Unobserved / no data yet: live (t)."""
+        v = self.src(i)
+        if v is None:
+            return t
+        now = self.now
+        vals = [v]
+        for o in reversed(self.st[i].observations):
+            m = o.max_loaded_at
+            if m is None or o.snapshotted_at > now or m >= vals[-1]:
+                continue
+            vals.append(m)
+            if len(vals) > _CADENCE_VALUES:
+                break
+        if len(vals) < 2:
+            return v
+        step = _median_td([a - b for a, b in zip(vals, vals[1:])])
+        if v + step > t:
+            return v
+        return v + step * ((t - v) // step)
+
     def oldest_observed(self, i: int) -> tuple[datetime, str] | None:
         """The observed source anywhere upstream of i with the oldest max_loaded_at (ties: unique_id)."""
         memo = self._oldest
@@ -909,6 +1017,27 @@ class _Sla:
                 f"the next tick ({_fmt(now + iv)}) plus ~{_fmt_m(_mins(d))} of building would be too late"
             )
         return R, why
+
+    def next_need(self, cx: _Ctx, d: timedelta, cur=_UNSET) -> datetime | None:
+        """The requirement the next planner tick would set if nothing were built now (None:
+        it would not act either) -- :meth:`need` evaluated one interval later."""
+        if cur is _UNSET:
+            cur = self.cur
+        if cur is None:
+            return None
+        t, iv, L = cx.now + cx.iv, cx.iv, self.L
+        if self.cron is None:
+            R = t + iv + d - L
+            return R if cur < R else None
+        own = self.own
+        R = None
+        cp = self.cron.prev_le(t)
+        if cur < cp - L and cur < cp - own - iv:
+            R = cp - L
+        c = self.cron.prev_lt(t + iv + d)
+        if c > t and cur < min(c - L, c - own - iv) and (R is None or c - L > R):
+            R = c - L
+        return R
 
 
 def _next_cron_deadline(sla: _Sla, now: datetime) -> datetime | None:
@@ -1112,7 +1241,7 @@ class _Planner:
             self._tch = tch
         return self._tch
 
-    def _prospective(self, x: int, R: datetime, cp: list[float], noprop: set[int], with_w: bool = False):
+    def _prospective(self, x: int, R: datetime, cp: list[float], noprop: AbstractSet[int], with_w: bool = False):
         """Expected seconds until x is built if selected now with requirement R: the longest chain
         through x's ancestors that R makes stale (frontier tables with data older than R, found
         transitively), and through nodes already selected (cp).  With with_w, also the data time
@@ -1172,18 +1301,20 @@ class _Planner:
             return d, w_of(x)
         return d
 
-    def _settle(self, i: int, sla: _Sla, R: datetime, cp: list[float], noprop: set[int]) -> datetime:
+    def _settle(
+        self, i: int, sla: _Sla, R: datetime, cp: list[float], noprop: AbstractSet[int], nxt: bool = False
+    ) -> datetime:
         """Raise requirement R until i, rebuilt after the ancestors R makes stale, would get data
         W that does not itself need refreshing right away (counting the chain that would then
         limit W).  Least fixpoint: never the self-fulfilling "rebuild everything because
-        everything takes long"."""
+        everything takes long".  nxt: the same for the requirement the next tick would set."""
         cx = self.cx
         for _ in range(_MAX_ROUNDS):
             _, W = self._prospective(i, R, cp, noprop, with_w=True)
             if W is None:
                 return R
-            d2 = self._prospective(i, W + _ONE_US, cp, noprop)
-            R2, _ = sla.need(cx, timedelta(seconds=d2), cur=W)
+            d2 = timedelta(seconds=self._prospective(i, W + _ONE_US, cp, noprop))
+            R2 = sla.next_need(cx, d2, cur=W) if nxt else sla.need(cx, d2, cur=W)[0]
             if R2 is None:
                 return R
             R_new = max(R2, W + _ONE_US)
@@ -1198,12 +1329,17 @@ class _Planner:
         own = cx.dur(i) if self.g.kind[i] == TABLE else 0.0
         return self._settle(i, sla, sla.fresh_R(cx, timedelta(seconds=cp[i] + own)), cp, noprop)
 
-    def _need(self, i: int, sla: _Sla, cp: list[float], noprop: set[int]) -> tuple[datetime | None, str | None]:
+    def _need(
+        self, i: int, sla: _Sla, cp: list[float], noprop: AbstractSet[int], settle: bool = True
+    ) -> tuple[datetime | None, str | None]:
         """Required data time if i must get fresher data at this tick, else (None, None).
 
-        Waiting for the next tick is too late when the chain that any improvement needs --
-        i plus its ancestors whose data is no newer than i's (they limit it) -- cannot
-        complete by the deadline from there."""
+        Waiting for the next tick is too late when the chain that tick would build cannot
+        complete by the deadline from there: the chain any improvement needs -- i plus its
+        ancestors whose data is no newer than i's (they limit it) -- or, if longer, the chain
+        for the requirement the next tick would set (it is later, so more ancestors can be
+        too old for it).  settle=False: the first requirement, before _settle and
+        _free_raise (what i needs to stay fresh through the next tick's rebuild)."""
         cx = self.cx
         cur = sla.cur
         if cur is None:
@@ -1212,10 +1348,95 @@ class _Planner:
         if sla.need(cx, timedelta(seconds=cp[i] + self._tchain()[i] + own))[0] is None:
             return None, None  # not urgent even if every table upstream had to be rebuilt first
         d = self._prospective(i, cur + _ONE_US, cp, noprop)
+        Rn = sla.next_need(cx, timedelta(seconds=d))
+        if Rn is not None:
+            Rn = self._settle(i, sla, max(Rn, cur + _ONE_US), cp, noprop, nxt=True)
+            d = max(d, self._prospective(i, Rn, cp, noprop))
         R, why = sla.need(cx, timedelta(seconds=d))
-        if R is None:
-            return None, None
-        return self._settle(i, sla, R, cp, noprop), why
+        if R is None or not settle:
+            return R, why
+        R = self._settle(i, sla, R, cp, noprop)
+        return self._free_raise(i, R, cp, noprop), why
+
+    def _stale_closure(self, x: int, R: datetime, noprop: AbstractSet[int]) -> set[int]:
+        """The ancestors R makes stale, transitively (the nodes _prospective walks)."""
+        cx, sel_ok = self.cx, self.selectable
+        seen: set[int] = set()
+        stack = [x]
+        while stack:
+            v = stack.pop()
+            if v in noprop:
+                continue
+            for f in cx.stale_frontier(v, R):
+                if sel_ok[f] and f not in seen:
+                    seen.add(f)
+                    stack.append(f)
+        return seen
+
+    def _free_raise(self, i: int, R: datetime, cp: list[float], noprop: AbstractSet[int]) -> datetime:
+        """Raise R towards the newest data i's observed sources hold, as far as the chain i
+        waits for does not get longer: the ancestors that adds are rebuilt alongside the
+        chain needed anyway, cost i no time and postpone its next rebuild.  (The chain only
+        grows with R, and only at an ancestor's data time: the answer is one of those.)"""
+        cx = self.cx
+        b = cx.observed_best(i)
+        if b is None or b <= R:
+            return R
+        d0 = self._prospective(i, R, cp, noprop)
+        if self._prospective(i, b, cp, noprop) <= d0:
+            return b
+        eff, built = cx.eff, cx.built
+        cands = sorted(
+            {e for f in self._stale_closure(i, b, noprop) if built[f] and (e := eff(f)) is not None and R < e < b}
+        )
+        lo, hi = 0, len(cands)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._prospective(i, cands[mid], cp, noprop) <= d0:
+                R = cands[mid]
+                lo = mid + 1
+            else:
+                hi = mid
+        return R
+
+    def _worth_preparing(self, prep_by: dict[int, list[int]], F: Mapping[int, datetime]) -> dict[int, list[int]]:
+        """The part of the stale ancestry (prep_by: ancestor -> the descendants it is stale
+        for) worth refreshing ahead.  An ancestor can be prepared when everything upstream of
+        it already allows F (best); the others depend on a late source and are rebuilt once it
+        moves anyway.  Preparing pays only where it shortens that rebuild: at each node that
+        will wait, a preparable parent whose chain is longer than the chain of the parents
+        that cannot be prepared -- with everything it needs upstream."""
+        cx = self.cx
+        fs = sorted(prep_by)  # topological
+        ok: dict[int, bool] = {}
+        for f in fs:
+            b = cx.best(f)
+            e = cx.eff(f) if cx.built[f] else None
+            ok[f] = b is not None and b >= F[f] and (e is None or b > e)
+        parents_of: dict[int, list[int]] = {}
+        for f in fs:
+            for c in prep_by[f]:
+                parents_of.setdefault(c, []).append(f)
+        up: dict[int, float] = {}  # longest stale chain ending at f
+        fixed: dict[int, float] = {}  # ... of ancestors that cannot be prepared (0 for those that can)
+        for f in fs:
+            ps = parents_of.get(f, ())
+            d = cx.dur(f)
+            up[f] = d + max((up[q] for q in ps), default=0.0)
+            fixed[f] = 0.0 if ok[f] else d + max((fixed[q] for q in ps if not ok[q]), default=0.0)
+        keep: set[int] = set()
+        for v, ps in parents_of.items():
+            if ok.get(v, False):
+                continue  # prepared itself (with its parents) or not at all
+            floor = max((fixed[q] for q in ps if not ok[q]), default=0.0)
+            keep.update(q for q in ps if ok[q] and up[q] > floor)
+        stack = list(keep)
+        while stack:
+            for q in parents_of.get(stack.pop(), ()):
+                if q not in keep:
+                    keep.add(q)
+                    stack.append(q)
+        return {f: prep_by[f] for f in fs if f in keep}
 
     # ------------------------------------------------------------------ build_after
     def _new_data(self, p: int, since: datetime, sel: Mapping[int, object]) -> bool:
@@ -1339,15 +1560,16 @@ class _Planner:
 
         sel: dict[int, list[str]] = {i: list(r) for i, r in base.items()}
         noprop: set[int] = set()
+        short: set[int] = set()  # SLA nodes whose data after the plan stays below their requirement
         cp_key: frozenset | None = None
         needs_key = None
         for _round in range(_MAX_ROUNDS):
             key = frozenset(sel)
             if key != cp_key:
                 cp, cp_key = self._chain(sel), key
-            # ---- time needs (unchanged when the chain and the blocked set are)
-            if needs_key != (cp_key, len(noprop)):
-                needs_key = (cp_key, len(noprop))
+            # ---- time needs (unchanged when the chain and the blocked / short sets are)
+            if needs_key != (cp_key, len(noprop), len(short)):
+                needs_key = (cp_key, len(noprop), len(short))
                 R0: dict[int, datetime] = {}
                 own: dict[int, tuple[str, str]] = {}
                 for i in acting:
@@ -1361,6 +1583,15 @@ class _Planner:
                             Ri = R0[i]  # (built anyway: the from-scratch requirement is stricter)
                         R0[i] = Ri
                         own[i] = ("cron" if slas[i].cron is not None else "lag", why)
+                # blocked / short SLA nodes: the data they must hold through the next tick's
+                # rebuild (as if nothing upstream were blocked), when the sources upstream are
+                # expected to allow it by then
+                F0: dict[int, datetime] = {}
+                for i in acting:
+                    if i in noprop or i in short:
+                        Fi, _ = self._need(i, slas[i], cp, _NO_BLOCKS, settle=False)
+                        if Fi is not None and (cx.expected(i) or datetime.min) >= Fi:
+                            F0[i] = Fi
             R: dict[int, datetime] = dict(R0)
             # ---- propagate requirements up the frontier (reverse topological order)
             req_by: dict[int, list[int]] = {}
@@ -1387,12 +1618,37 @@ class _Planner:
                     if f not in done:
                         heapq.heappush(heap, -f)
                     req_by.setdefault(f, []).append(i)
+            # ---- prepare: F travels up the stale ancestors, through blocked ones too
+            F: dict[int, datetime] = dict(F0)
+            prep_by: dict[int, list[int]] = {}
+            if F:
+                heap = [-i for i in F]
+                heapq.heapify(heap)
+                done = set()
+                while heap:
+                    i = -heapq.heappop(heap)
+                    if i in done:
+                        continue
+                    done.add(i)
+                    Fi = F[i]
+                    for f in cx.stale_frontier(i, Fi):
+                        if not selectable[f]:
+                            continue
+                        old = F.get(f)
+                        if old is None or Fi > old:
+                            F[f] = Fi
+                        if f not in done:
+                            heapq.heappush(heap, -f)
+                        prep_by.setdefault(f, []).append(i)
+                if prep_by:
+                    prep_by = self._worth_preparing(prep_by, F)
             # ---- forward: decide, check blocked, build_after
             new_sel: dict[int, list[str]] = {}
             wmemo: dict[int, datetime | None] = {}
             wv: dict[int, datetime | None] = {}
             blocked: dict[int, datetime | None] = {}
-            cand = set(base) | set(R) | set(ba_nodes)
+            prep_why: dict[int, datetime] = {}
+            cand = set(base) | set(R) | set(ba_nodes) | set(prep_by)
             for i in sorted(cand):
                 reasons = list(base.get(i, ()))
                 if i in R and kind[i] == TABLE:
@@ -1421,18 +1677,35 @@ class _Planner:
                     if why is not None:
                         reasons.append("upstream_updated")
                         self.ba_note[i] = why
+                if i in prep_by and kind[i] == TABLE and selectable[i] and i not in blocked:
+                    # prepared only if the rebuild now gets it fresh enough (else it is redone then)
+                    w = cx.would(i, new_sel, wmemo, wv)
+                    e = cx.eff(i) if cx.built[i] else None
+                    if w is not None and w >= F[i] and (e is None or w > e):
+                        reasons.extend(f"required_by:{order[x]}" for x in prep_by[i])
+                        prep_why[i] = F[i]
+                        wmemo[i] = w
                 if reasons and selectable[i]:
                     new_sel[i] = reasons
                     if kind[i] == TABLE and i not in wmemo:
                         wmemo[i] = cx.would(i, new_sel, wmemo, wv)
             self.R, self.own, self.req_by, self.blocked, self.wmemo, self.cp = R, own, req_by, blocked, wmemo, cp
             self.wv = wv
+            self.prep_by, self.prep_why = prep_by, prep_why
             self.excluded |= excluded_round
             # a blocked node does not pull its ancestors in next round -- unless it is built
             # anyway (missing, code change, retry...): then its inputs had better be fresh
             stop = {i for i in blocked if i not in new_sel}
-            stable = new_sel == sel and stop <= noprop
+            # a node that improves but stays below its requirement (a late source caps it)
+            sh = set()
+            for i in own:
+                if i not in noprop and i not in short:
+                    w = wmemo.get(i) if kind[i] == TABLE else cx.would(i, new_sel, wmemo, wv)
+                    if w is not None and w < R0[i]:
+                        sh.add(i)
+            stable = new_sel == sel and stop <= noprop and sh <= short
             noprop |= stop
+            short |= sh
             sel = new_sel
             if stable:
                 break
@@ -1607,6 +1880,16 @@ class _Planner:
             why = self.req_why.get(i, {}).get(x)
             if why:
                 return f"{r}: {why}"
+            if i in self.prep_why and x in self.prep_by.get(i, ()) and x not in self.req_by.get(i, ()):
+                have = _fmt(cx.eff(i)) if cx.built[i] else "never built"
+                need = _fmt(self.prep_why[i])
+                if x in self.prep_why:
+                    return f"{r}: {g.node[x].name} is refreshed ahead too and needs data from {need} or later; has {have}"
+                return (
+                    f"{r}: {g.node[x].name} waits for a source that has not moved enough; once it does, it "
+                    f"needs data from {need} or later and this has {have}: refreshed now, "
+                    "so that rebuild is not held up by it"
+                )
             have = _fmt(cx.eff(i)) if cx.built[i] else "never built"
             need = self.R.get(x)
             return f"{r}: {g.node[x].name} needs data from {_fmt(need)} or later; this has {have}"

@@ -297,6 +297,79 @@ def test_lag_with_light_upstream_waits_longer():
     }
 
 
+def next_tick_chain_project():
+    # raw (live) -> A -> B -> X (60m), 90 s each.  X and B hold 09:03:30 (deadline 10:03:30);
+    # A holds 09:10, newer than X's data, so the smallest improvement needs only B and X (3m)
+    nodes = graph(
+        src("raw"),
+        model("A", ["source.p.raw.raw"]),
+        model("B", [uid("A")]),
+        model("X", [uid("B")], policy=lag(60)),
+    )
+    ts = at("09:03") + timedelta(seconds=30)
+    state = {
+        uid("A"): built(at("09:10"), secs=90),
+        uid("B"): built(ts, secs=90),
+        uid("X"): built(ts + timedelta(seconds=90), ts, secs=90),
+    }
+    return nodes, state
+
+
+def test_lag_counts_the_chain_the_next_tick_would_build():
+    # At 09:45 the smallest improvement (B, X: 3m) would still fit after the next tick
+    # (10:00 + 3m < 10:03:30).  But the next tick would need data from ~09:19 to last until
+    # the tick after it, for which A (09:10) is too old too: A, B, X = 4.5m, done 10:04:30,
+    # past the deadline.  So the rebuild happens now (A is fresh enough for what X needs now).
+    nodes, state = next_tick_chain_project()
+    p = plan(nodes, state, at("09:45"), IV)
+    assert selected(p) == {"B": ("required_by:model.p.X",), "X": ("lag",)}
+    assert "plus ~4.5m of building would miss it" in text(p, "X")
+    # one tick earlier nothing is due yet
+    assert selected(plan(nodes, state, at("09:30"), IV)) == {}
+
+
+def observed_siblings_project(extra_link: bool):
+    # S1 -> B -> X (60m) and S2 -> C -> X; both sources hold 09:58.  X has 09:05 (from B),
+    # C has 09:30.  With extra_link, C reads S2 through D (09:30 too).
+    nodes = graph(
+        src("s1", observed=True),
+        src("s2", observed=True),
+        model("B", ["source.p.raw.s1"]),
+        *(
+            [model("D", ["source.p.raw.s2"]), model("C", [uid("D")])]
+            if extra_link
+            else [model("C", ["source.p.raw.s2"])]
+        ),
+        model("X", [uid("B"), uid("C")], policy=lag(60)),
+    )
+    state = {
+        "source.p.raw.s1": observed((at("09:59"), at("09:58"))),
+        "source.p.raw.s2": observed((at("09:59"), at("09:58"))),
+        uid("B"): built(at("09:05")),
+        uid("C"): built(at("09:30")),
+        uid("X"): built(at("09:32"), at("09:05")),
+    }
+    if extra_link:
+        state[uid("D")] = built(at("09:29"), at("09:30"))
+    return nodes, state
+
+
+def test_ancestors_that_finish_within_the_chain_are_refreshed_alongside():
+    # X needs data from ~09:17 (B is too old, C is not), so B -> X is built anyway (2m).
+    # C -> X takes no longer, and the sources hold 09:58: rebuilding C alongside costs X no
+    # time and lifts its data to 09:58 instead of 09:30 (no second rebuild at 10:30).
+    nodes, state = observed_siblings_project(extra_link=False)
+    p = plan(nodes, state, at("10:00"), IV)
+    assert selected(p) == {"B": ("required_by:model.p.X",), "C": ("required_by:model.p.X",), "X": ("lag",)}
+
+
+def test_ancestors_that_would_lengthen_the_chain_are_not_added():
+    # C now needs D first: D -> C -> X (3m) is longer than B -> X, so only B and X
+    nodes, state = observed_siblings_project(extra_link=True)
+    p = plan(nodes, state, at("10:00"), IV)
+    assert selected(p) == {"B": ("required_by:model.p.X",), "X": ("lag",)}
+
+
 def test_only_ancestors_that_are_too_old_are_added():
     # src -> A (lazy) -> B (60m); A was rebuilt at 09:50 by someone else, B still has 09:00 data
     nodes = graph(src("raw"), model("A", ["source.p.raw.raw"]), model("B", [uid("A")], policy=lag(60)))
@@ -447,6 +520,91 @@ def test_observation_newer_than_now_is_ignored():
     nodes, state = stuck_source_project(at("09:20"))
     a = assess(nodes, state, at("09:00"))
     assert a["source.p.raw.events"].data_time == at("08:00")
+
+
+def late_source_project(cadence_minutes: float, extra_parent: bool = False, late_path_table: bool = False):
+    """s (observed; new data every `cadence_minutes` until 08:00, then late) and live -> A -> X (60m).
+    X holds 08:00 (from s), deadline 09:00.  extra_parent: live -> A0 -> A.  late_path_table:
+    X reads s through C (which holds 08:00) instead of directly."""
+    c = cadence_minutes
+    values = [at("08:00") - mins(c * k) for k in (2, 1, 0)]
+    obs = [(v + mins(5), v) for v in values] + [(at("08:35"), at("08:00"))]
+    nodes = graph(
+        src("s", observed=True),
+        src("live"),
+        *(
+            [model("A0", ["source.p.raw.live"]), model("A", [uid("A0")])]
+            if extra_parent
+            else [model("A", ["source.p.raw.live"])]
+        ),
+        *([model("C", ["source.p.raw.s"])] if late_path_table else []),
+        model("X", [uid("C") if late_path_table else "source.p.raw.s", uid("A")], policy=lag(60)),
+    )
+    state = {
+        "source.p.raw.s": observed(*obs),
+        uid("A"): built(at("08:05")),
+        uid("X"): built(at("08:07"), at("08:00")),
+    }
+    if extra_parent:
+        state[uid("A0")] = built(at("08:04"))
+    if late_path_table:
+        state[uid("C")] = built(at("08:06"), at("08:00"))
+    return nodes, state
+
+
+def test_blocked_node_gets_its_other_inputs_refreshed_before_its_source_moves():
+    # At 08:50 X is due but s has not moved since 08:00: X is blocked.  s moves every 30m, so
+    # it is expected by the next tick; X's rebuild then would wait for A (08:05, too old for
+    # what X must hold through that rebuild): A is refreshed now, X waits for s.
+    nodes, state = late_source_project(30)
+    p = plan(nodes, state, at("08:50"), IV)
+    assert selected(p) == {"A": ("required_by:model.p.X",)}
+    assert "blocked by source source.p.raw.s" in text(p, "X")
+    assert "refreshed now" in text(p, "A")
+
+
+def test_blocked_node_is_not_prepared_for_while_its_source_is_not_due():
+    # s moves every 2h (next ~10:00): nothing to prepare at 08:50
+    nodes, state = late_source_project(120)
+    assert selected(plan(nodes, state, at("08:50"), IV)) == {}
+    # a source without a cadence (one value only) is not guessed at either
+    nodes, state = late_source_project(30)
+    state["source.p.raw.s"] = observed((at("08:05"), at("08:00")), (at("08:35"), at("08:00")))
+    assert selected(plan(nodes, state, at("08:50"), IV)) == {}
+
+
+def test_only_inputs_on_a_path_longer_than_the_late_one_are_prepared():
+    # s -> C -> X: C is rebuilt once s moves anyway (1m), and A -> X is no longer: nothing to do
+    nodes, state = late_source_project(30, late_path_table=True)
+    assert selected(plan(nodes, state, at("08:50"), IV)) == {}
+    # live -> A0 -> A -> X (2m) would hold X's rebuild up: A0 and A are refreshed now
+    nodes, state = late_source_project(30, extra_parent=True, late_path_table=True)
+    p = plan(nodes, state, at("08:50"), IV)
+    assert selected(p) == {"A0": ("required_by:model.p.A",), "A": ("required_by:model.p.X",)}
+
+
+def test_node_capped_by_a_late_source_gets_the_inputs_behind_it_prepared():
+    # view X (60m) over M1 (s, A) and M2 (live).  X has 07:58 from M2: M2 is rebuilt now.
+    # M1 is held at 08:00 by s (blocked), so X stays below what it needs; when s moves
+    # (expected by the next tick) M1 will wait for A (08:01): A is refreshed now.
+    nodes = graph(
+        src("s", observed=True),
+        src("live"),
+        model("A", ["source.p.raw.live"]),
+        model("M1", ["source.p.raw.s", uid("A")]),
+        model("M2", ["source.p.raw.live"]),
+        model("X", [uid("M1"), uid("M2")], "view", policy=lag(60)),
+    )
+    state = {
+        "source.p.raw.s": observed(*[(v + mins(5), v) for v in (at("07:00"), at("07:30"), at("08:00"))]),
+        uid("A"): built(at("08:01")),
+        uid("M1"): built(at("08:06"), at("08:00")),
+        uid("M2"): built(at("07:58")),
+        uid("X"): built(at("06:00")),  # a view: built once, live since
+    }
+    p = plan(nodes, state, at("08:45"), IV)
+    assert selected(p) == {"A": ("required_by:model.p.M1",), "M2": ("required_by:model.p.X",)}
+    assert "blocked by source source.p.raw.s" in text(p, "M1")
 
 
 # ================================================================ cron policies
