@@ -72,6 +72,20 @@ def _finished_result(data: Any, after_signal: bool) -> dict[str, Any]:
             "timing": timing, "adapter_response": MessageToDict(rr.adapter_response) if rr.adapter_response else {}}
 
 
+@contextlib.contextmanager
+def _dbt_quiet() -> Iterator[None]:
+    """Keep dbt's info lines (left wired to stdout by the last invocation) out of freshrun's output."""
+    from dbt_common.events.event_manager_client import get_event_manager
+
+    manager = get_event_manager()
+    saved = list(manager.loggers)
+    manager.loggers.clear()
+    try:
+        yield
+    finally:
+        manager.loggers[:] = saved
+
+
 SELECT_BY_NAME_UP_TO = 40
 
 
@@ -298,7 +312,8 @@ class DbtProject:
             try:
                 set_from_args(args, None)
                 self._config = RuntimeConfig.from_args(args)
-                register_adapter(self._config, get_mp_context())
+                with _dbt_quiet():  # no "Registered adapter" line after dbt's own output
+                    register_adapter(self._config, get_mp_context())
             except Exception as exc:  # dbt raises its own exception types for profile problems
                 raise _classify(str(exc), "could not load the dbt profile") from exc
             adapter = get_adapter(self._config)

@@ -100,6 +100,20 @@ def print_violations(violations: list) -> None:
     console.print(table)
 
 
+def policy_text(policy) -> str:
+    """A node's policy in a few words (`lazy` when it has none)."""
+    if policy is None:
+        return "lazy"
+    parts = []
+    if policy.maximum_lag_minutes is not None:
+        parts.append(f"lag ≤ {policy.maximum_lag_minutes:g}m")
+    if policy.cron_schedule:
+        parts.append(f"by '{policy.cron_schedule}' {policy.cron_schedule_timezone}")
+    if policy.build_after_minutes is not None:
+        parts.append(f"build_after {policy.build_after_minutes:g}m ({policy.updates_on})")
+    return ", ".join(parts)
+
+
 def print_rows(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
     console.print(f"[bold]{title}[/bold]")
     table = Table()

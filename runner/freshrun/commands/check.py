@@ -9,20 +9,13 @@ from freshrun import plan as planner
 from freshrun.alerts import DEFAULT_TIMEOUT_SECONDS, check_webhook_options, deliver
 from freshrun.errors import EXIT_OK, EXIT_VIOLATED
 from freshrun.options import utc_now
-from freshrun.report import console, iso, print_json, print_rows
+from freshrun.report import console, iso, policy_text, print_json, print_rows
 from freshrun.session import CommonOptions, Session
 
 
 def warn(message: str) -> None:
     sys.stderr.write(f"freshrun: warning: {message}\n")
     sys.stderr.flush()
-
-
-def _policy(a) -> str:
-    text = f"lag ≤ {a.maximum_lag_minutes:g}m" if a.maximum_lag_minutes is not None else ""
-    if a.cron_schedule:
-        text += f" by '{a.cron_schedule}'"
-    return text
 
 
 def run_check(options: CommonOptions, webhook: str | None = None,
@@ -56,7 +49,7 @@ def run_check(options: CommonOptions, webhook: str | None = None,
                 print_rows(f"{len(violations)} policy violation(s) as of {now:%Y-%m-%d %H:%M} UTC",
                            ["model", "lag (min)", "policy", "blocked by"],
                            [[a.name, f"{a.lag_minutes:.1f}" if a.lag_minutes is not None else "",
-                             _policy(a), a.blocked_by] for a in violations])
+                             policy_text(nodes[a.unique_id].policy), a.blocked_by] for a in violations])
             else:
                 console.print(f"All policies met as of {now:%Y-%m-%d %H:%M} UTC.")
             for r in alerts:

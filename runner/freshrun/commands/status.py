@@ -7,21 +7,8 @@ import dataclasses
 from freshrun import plan as planner
 from freshrun.errors import EXIT_OK
 from freshrun.options import utc_now
-from freshrun.report import iso, print_json, print_rows
+from freshrun.report import iso, policy_text, print_json, print_rows
 from freshrun.session import CommonOptions, Session
-
-
-def policy_text(policy) -> str:
-    if policy is None:
-        return "lazy"
-    parts = []
-    if policy.maximum_lag_minutes is not None:
-        parts.append(f"lag ≤ {policy.maximum_lag_minutes:g}m")
-    if policy.cron_schedule:
-        parts.append(f"by '{policy.cron_schedule}' {policy.cron_schedule_timezone}")
-    if policy.build_after_minutes is not None:
-        parts.append(f"build_after {policy.build_after_minutes:g}m ({policy.updates_on})")
-    return ", ".join(parts)
 
 
 def run_status(options: CommonOptions) -> int:
