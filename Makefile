@@ -23,7 +23,7 @@ postgres:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 test: install postgres
-	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/pytest -q -ra tests
+	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/pytest -q -ra -n 2 tests
 
 unit: install
 	$(BIN)/pytest -q tests/unit

@@ -34,9 +34,14 @@ def postgres_server():
 @pytest.fixture(scope="session")
 def it_project(tmp_path_factory) -> Path:
     """integration_tests/ with its `local: ../` package installed (dbt deps once)."""
+    import fcntl
+
     env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    subprocess.run([str(BIN / "dbt"), "deps", "--profiles-dir", str(IT_PROJECT), "--project-dir", str(IT_PROJECT)],
-                   check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # pytest-xdist workers share the directory: one `dbt deps` at a time
+    with open(IT_PROJECT / ".deps.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([str(BIN / "dbt"), "deps", "--profiles-dir", str(IT_PROJECT), "--project-dir", str(IT_PROJECT)],
+                       check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return IT_PROJECT
 
 
