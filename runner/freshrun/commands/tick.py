@@ -122,7 +122,14 @@ def build_and_record(session: Session, selectors: dict[str, str], command: str, 
     Interrupted (Ctrl-C / SIGTERM): record what finished, then raise KeyboardInterrupt (exit 130)."""
     outcome = session.project.build(selectors, command, context, to_stderr=json_output)
     with signals.deferred():
-        written = record_missing(session.project, outcome)
+        try:
+            written = record_missing(session.project, outcome)
+        except Exception as exc:  # the warehouse went away too: say so, keep the exit code meaningful
+            written = 0
+            first = str(exc).strip().splitlines()
+            sys.stderr.write(f"freshrun: warning: could not check or complete the records of dbt invocation "
+                             f"{outcome.invocation_id}: {first[-1] if first else type(exc).__name__}; the next "
+                             f"tick rebuilds what is not recorded\n")
     if written and not outcome.interrupted:
         sys.stderr.write(f"freshrun: warning: dbt's on-run-end hook did not record {written} result(s) of "
                          f"invocation {outcome.invocation_id}; freshrun recorded them from the results it holds\n")
