@@ -8,6 +8,7 @@ directly.  Time zones only appear inside cron evaluation (``Policy``'s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -162,7 +163,7 @@ class Plan:
     skipped: int = 0  # candidate nodes considered and not selected
     unrecorded: list[str] = field(default_factory=list)  # relations that exist with no history
     excluded_required: list[tuple[str, str]] = field(default_factory=list)  # (ancestor, needed_by) out of scope
-    explanations: dict[str, list[str]] = field(default_factory=dict)  # unique_id -> human sentences
+    explanations: Mapping[str, list[str]] = field(default_factory=dict)  # unique_id -> human sentences (lazy)
 
     @property
     def selected_ids(self) -> list[str]:

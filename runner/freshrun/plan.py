@@ -161,6 +161,28 @@ def _reason_key(r: str) -> tuple[int, str]:
     return (_REASON_RANK.get(r, 8), r)
 
 
+class _Explanations(Mapping):
+    """Plan.explanations: {unique_id: sentences} for every node, each written on first access
+    (a tick that prints no explanation pays nothing for them)."""
+
+    def __init__(self, planner: "_Planner") -> None:
+        self._planner = planner
+        self._done: dict[str, list[str]] = {}
+
+    def __getitem__(self, uid: str) -> list[str]:
+        got = self._done.get(uid)
+        if got is None:
+            i = self._planner.g.index[uid]  # KeyError for an unknown node, as a dict would
+            got = self._done[uid] = self._planner.explanation(i)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._planner.g.order)
+
+    def __len__(self) -> int:
+        return self._planner.g.n
+
+
 def _fmt(dt: datetime | None) -> str:
     return "-" if dt is None else dt.isoformat(" ", "minutes")
 
@@ -1785,18 +1807,16 @@ class _Planner:
         special = set(sel)
         for extra in (self.unrecorded, self.held, self.waits, self.blocked, self.slas, self.ba_note, self.excluded_by):
             special.update(extra)
-        in_scope = self.in_scope
-        idle = {SEED: _IDLE_SEED, VIEW: _IDLE_VIEW}
-        ex: dict[str, list[str]] = {}
-        for i in range(n):
-            k = kind[i]
-            if i in special or not in_scope[i] or k in (SOURCE, EPHEMERAL, OTHER):
-                ex[order[i]] = self._explain(i)
-            else:
-                s = idle.get(k)
-                ex[order[i]] = [s if s is not None else self._idle_sentence(i)]
-        p.explanations = ex
+        self._special = special
+        p.explanations = _Explanations(self)  # sentences are written when asked for (plan --explain, status)
         return p
+
+    def explanation(self, i: int) -> list[str]:
+        k = self.g.kind[i]
+        if i in self._special or not self.in_scope[i] or k in (SOURCE, EPHEMERAL, OTHER):
+            return self._explain(i)
+        s = _IDLE_SEED if k == SEED else _IDLE_VIEW if k == VIEW else None
+        return [s if s is not None else self._idle_sentence(i)]
 
     def _after(self, i: int) -> datetime | None:
         """Data time i will have after this plan's builds (None = static/unknown)."""
