@@ -100,7 +100,8 @@ def _selection(selectors: dict[str, str]) -> Iterator[list[str]]:
     them as `success`, written with dbt's own artifact classes into a temporary
     directory, selected with `--select result:success --state DIR` (dbt's
     documented result selector, one pass over the graph)."""
-    if len(selectors) <= SELECT_BY_NAME_UP_TO:
+    user_state = any(os.environ.get(v) for v in ("DBT_STATE", "DBT_DEFER", "DBT_DEFER_STATE", "DBT_FAVOR_STATE"))
+    if len(selectors) <= SELECT_BY_NAME_UP_TO or user_state:  # never override a --state the user deferred to
         yield ["--select", *selectors.values()]
         return
     import shutil

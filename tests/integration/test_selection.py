@@ -38,3 +38,10 @@ def test_selection_by_state_selects_exactly_the_named_nodes(it_project: Path, tm
         assert by_state[:2] == ["--select", "result:success"]
         assert ls(project, by_state) == expected
     assert expected >= set(chosen) and len(expected) > 3  # (plus the tests dbt attaches to them)
+
+
+def test_a_state_the_user_defers_to_is_never_overridden(monkeypatch):
+    monkeypatch.setattr(freshrun_dbt, "SELECT_BY_NAME_UP_TO", 0)
+    monkeypatch.setenv("DBT_STATE", "prod-artifacts")
+    with freshrun_dbt._selection({"model.p.a": "p.a", "model.p.b": "p.b"}) as args:
+        assert args == ["--select", "p.a", "p.b"]
