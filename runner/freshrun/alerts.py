@@ -433,12 +433,10 @@ def notify_transitions(session: Any, webhook_url: str, now: datetime, state: Any
     (violated / recovered) of the models in scope, once each.  `state`: the
     WarehouseState read after the build (read again when not given).  Returns
     warnings (for stderr); never raises for webhook or alert-table problems."""
-    from freshrun.plan import assess
-
     try:
         if state is None:
             state = session.read_state()
-        assessed = assess(session.user_nodes, state.nodes, now)
+        assessed = session.assess(state, now)
     except FreshrunError as exc:
         return [f"alerts: could not read freshness: {exc}"]
     _, warnings = deliver(session.project, assessed, session.scope, webhook_url, now, timeout)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from freshrun.errors import ConfigError, FreshrunError, LockedError
+from freshrun.options import utc_now
 from freshrun.signals import received as interrupted_by_signal
 from freshrun.signals import wait_received
 
@@ -116,17 +117,11 @@ def _selection(selectors: dict[str, str]) -> Iterator[list[str]]:
                                    adapter_response={}, message="selected by freshrun", failures=None,
                                    unique_id=uid, compiled=None, compiled_code=None, relation_name=None)
                    for uid in sorted(selectors)]
-        RunResultsArtifact(metadata=RunResultsMetadata(generated_at=_utcnow()), results=results, elapsed_time=0.0,
+        RunResultsArtifact(metadata=RunResultsMetadata(generated_at=utc_now()), results=results, elapsed_time=0.0,
                            args={}).write(os.path.join(state_dir, "run_results.json"))
         yield ["--select", "result:success", "--state", state_dir]
     finally:
         shutil.rmtree(state_dir, ignore_errors=True)
-
-
-def _utcnow():
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @contextlib.contextmanager
@@ -276,10 +271,8 @@ class DbtProject:
         Node results are collected as dbt reports each one finished, so they are
         known even when dbt is interrupted before its on-run-end hook."""
         import sys
-        from datetime import datetime, timezone
 
-        outcome = BuildOutcome(command=command, context=context,
-                               started_at=datetime.now(timezone.utc).replace(tzinfo=None))
+        outcome = BuildOutcome(command=command, context=context, started_at=utc_now())
 
         def on_event(msg: Any) -> None:
             if outcome.invocation_id is None and getattr(msg.info, "invocation_id", None):

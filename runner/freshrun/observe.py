@@ -9,13 +9,13 @@ still go through `dbt source freshness`."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from datetime import datetime
 from typing import Any, Iterable
 
 from freshrun import __version__
 from freshrun.dbt import DbtProject
+from freshrun.report import last_line, warn
 from freshrun.state import freshrun_schema
 
 
@@ -54,8 +54,7 @@ def observe_sources(project: DbtProject, source_ids: Iterable[str], now: datetim
                                                            macro_resolver=manifest)
             except Exception as exc:  # a source that cannot be read: recorded, warned about, not fatal
                 adapter.clear_transaction()
-                first = str(exc).strip().splitlines()
-                sys.stderr.write(f"freshrun: warning: could not observe {uid}: {first[-1] if first else exc}\n")
+                warn(f"could not observe {uid}: {last_line(exc)}")
                 rows.append([invocation, uid, None, now, "error", now])
                 continue
             loaded = freshness.get("max_loaded_at")

@@ -17,6 +17,18 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+def warn(message: str) -> None:
+    """A warning on stderr: never changes the exit code."""
+    sys.stderr.write(f"freshrun: warning: {message}\n")
+    sys.stderr.flush()
+
+
+def last_line(exc: BaseException) -> str:
+    """The telling line of a (database) error: its last non-empty line."""
+    lines = str(exc).strip().splitlines()
+    return lines[-1] if lines else type(exc).__name__
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if isinstance(value, datetime) else value
 

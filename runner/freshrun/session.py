@@ -14,7 +14,7 @@ import yaml
 from freshrun.dbt import DbtProject
 from freshrun.errors import ConfigError
 from freshrun.manifest import Graph, load_graph
-from freshrun.model import Node, Plan
+from freshrun.model import Assessment, Node, Plan
 from freshrun.options import parse_minutes
 from freshrun.state import WarehouseState, read_state
 
@@ -84,6 +84,16 @@ class Session:
     def user_nodes(self) -> dict[str, Node]:
         """The user's DAG: freshrun's own models are never scheduled as the user's."""
         return {uid: n for uid, n in self.graph.nodes.items() if uid not in self.graph.package_nodes}
+
+    def in_scope(self, uid: str) -> bool:
+        """May freshrun build (and report) this node under --select/--exclude?"""
+        return self.scope is None or uid in self.scope
+
+    def assess(self, state: WarehouseState, now: datetime) -> dict[str, Assessment]:
+        """Freshness of every user node as of `now` (status, check, alerts)."""
+        from freshrun.plan import assess
+
+        return assess(self.user_nodes, state.nodes, now)
 
     def read_state(self) -> WarehouseState:
         return read_state(self.project, self.graph.nodes.values(), self.project.manifest)

@@ -28,12 +28,12 @@ def run_baseline(options: CommonOptions, dry_run: bool = False, lock_timeout: fl
         topo = _topological(nodes)
         adopt = [uid for uid in topo
                  if nodes[uid].resource_type in ("model", "seed", "snapshot")
-                 and (session.scope is None or uid in session.scope)
+                 and session.in_scope(uid)
                  and state.nodes.get(uid) is not None and state.nodes[uid].relation_exists
                  and state.nodes[uid].last_success is None]
         missing = [uid for uid in topo if nodes[uid].resource_type in ("model", "seed", "snapshot")
                    and nodes[uid].materialized != "ephemeral"
-                   and (session.scope is None or uid in session.scope)
+                   and session.in_scope(uid)
                    and not (state.nodes.get(uid) and state.nodes[uid].relation_exists)]
         now = utc_now()
         if adopt and not dry_run:

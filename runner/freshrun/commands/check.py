@@ -3,19 +3,12 @@ POST each violation (and recovery) once per transition (see freshrun.alerts)."""
 
 from __future__ import annotations
 
-import sys
 
-from freshrun import plan as planner
 from freshrun.alerts import DEFAULT_TIMEOUT_SECONDS, check_webhook_options, deliver
 from freshrun.errors import EXIT_OK, EXIT_VIOLATED
 from freshrun.options import utc_now
-from freshrun.report import console, iso, policy_text, print_json, print_rows
+from freshrun.report import console, iso, policy_text, print_json, print_rows, warn
 from freshrun.session import CommonOptions, Session
-
-
-def warn(message: str) -> None:
-    sys.stderr.write(f"freshrun: warning: {message}\n")
-    sys.stderr.flush()
 
 
 def run_check(options: CommonOptions, webhook: str | None = None,
@@ -26,9 +19,9 @@ def run_check(options: CommonOptions, webhook: str | None = None,
         state = session.read_state()
         now = utc_now()
         nodes = session.user_nodes
-        assessed = planner.assess(nodes, state.nodes, now)
+        assessed = session.assess(state, now)
         violations = [a for uid, a in sorted(assessed.items(), key=lambda kv: (kv[1].name, kv[0]))
-                      if a.is_overdue and (session.scope is None or uid in session.scope)]
+                      if a.is_overdue and session.in_scope(uid)]
         alerts, warnings = [], []
         if webhook:
             alerts, warnings = deliver(session.project, assessed, session.scope, webhook, now, timeout)

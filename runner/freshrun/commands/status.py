@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from freshrun import plan as planner
 from freshrun.errors import EXIT_OK
 from freshrun.options import utc_now
 from freshrun.report import iso, policy_text, print_json, print_rows
@@ -17,10 +16,10 @@ def run_status(options: CommonOptions) -> int:
         state = session.read_state()
         now = utc_now()
         nodes = session.user_nodes
-        assessed = planner.assess(nodes, state.nodes, now)
+        assessed = session.assess(state, now)
         models = []
         for uid in sorted(assessed, key=lambda u: nodes[u].name):
-            if session.scope is not None and uid not in session.scope:
+            if not session.in_scope(uid):
                 continue
             a = assessed[uid]
             row = {k: (iso(v) if hasattr(v, "isoformat") else v) for k, v in dataclasses.asdict(a).items()}

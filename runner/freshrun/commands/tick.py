@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +14,7 @@ from freshrun.observe import observe_sources, record_tick
 from freshrun.errors import EXIT_NODE_FAILED, EXIT_OK, EXIT_VIOLATED, ConfigError
 from freshrun.model import Plan
 from freshrun.options import parse_at, utc_now
-from freshrun.report import console, err_console, plan_json, print_json, print_plan
+from freshrun.report import console, last_line, plan_json, print_json, print_plan, warn
 from freshrun.session import CommonOptions, Session
 from freshrun.state import WarehouseState
 
@@ -74,7 +73,7 @@ def candidates_of(session: Session, state: WarehouseState, plan: Plan, now: date
         policy = node.policy
         if policy is None or policy.build_after_minutes is None:
             continue
-        if session.scope is not None and uid not in session.scope:
+        if not session.in_scope(uid):
             continue
         last = state.nodes.get(uid)
         last_build = last.last_success if last else None
@@ -87,7 +86,7 @@ def dropped_views(session: Session, before: WarehouseState, after: WarehouseStat
     """Views that existed before this tick's build and are gone after it."""
     out = []
     for uid, node in session.user_nodes.items():
-        if node.materialized != "view" or (session.scope is not None and uid not in session.scope):
+        if node.materialized != "view" or not session.in_scope(uid):
             continue
         was, now = before.nodes.get(uid), after.nodes.get(uid)
         if was is not None and was.relation_exists and now is not None and now.relation_exists is False:
@@ -126,13 +125,11 @@ def build_and_record(session: Session, selectors: dict[str, str], command: str, 
             written = record_missing(session.project, outcome)
         except Exception as exc:  # the warehouse went away too: say so, keep the exit code meaningful
             written = 0
-            first = str(exc).strip().splitlines()
-            sys.stderr.write(f"freshrun: warning: could not check or complete the records of dbt invocation "
-                             f"{outcome.invocation_id}: {first[-1] if first else type(exc).__name__}; the next "
-                             f"tick rebuilds what is not recorded\n")
+            warn(f"could not check or complete the records of dbt invocation {outcome.invocation_id}: "
+                 f"{last_line(exc)}; the next tick rebuilds what is not recorded")
     if written and not outcome.interrupted:
-        sys.stderr.write(f"freshrun: warning: dbt's on-run-end hook did not record {written} result(s) of "
-                         f"invocation {outcome.invocation_id}; freshrun recorded them from the results it holds\n")
+        warn(f"dbt's on-run-end hook did not record {written} result(s) of invocation {outcome.invocation_id}; "
+             f"freshrun recorded them from the results it holds")
     if outcome.interrupted:
         done = [uid for uid, status in outcome.statuses if status == "success"]
         raise KeyboardInterrupt(f"dbt {command} stopped; {len(done)} node(s) finished and recorded "
@@ -233,7 +230,7 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
             from freshrun.alerts import notify_transitions
 
             for warning in notify_transitions(session, webhook, after_now, state=after, timeout=webhook_timeout):
-                sys.stderr.write(f"freshrun: warning: {warning}\n")
+                warn(warning)
         results = [(uid, status) for uid, status in results if uid not in session.graph.package_nodes]
         by_id = dict(results)
         failed = [uid for uid, status in results if status in FAILED]
