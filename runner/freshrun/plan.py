@@ -45,6 +45,10 @@ Decisions (DESIGN.md section 2; choices beyond it are marked *):
 * blocked: a rebuild that would not give newer data than the node has is dropped
   (violation blocked_by the oldest observed source upstream, or the failing
   ancestor it waits for, or *the out-of-scope ancestor it needs).
+* *short: an SLA node whose rebuild now stays below its requirement because a late
+  source caps it requires its ancestors only up to that cap (``best``): an ancestor
+  already newer than anything the node can get now would lengthen its chain and
+  delay it for nothing; once the source moves, the next tick (or prepare) refreshes it.
 * *prepare: an SLA node that is blocked, or whose data after this plan stays below
   its requirement (a late source caps it), will be rebuilt once the late source
   moves; that rebuild then waits for every stale ancestor.  When the sources
@@ -1594,12 +1598,20 @@ class _Planner:
                 needs_key = (cp_key, len(noprop), len(short))
                 R0: dict[int, datetime] = {}
                 own: dict[int, tuple[str, str]] = {}
+                capped: dict[int, tuple[datetime, datetime]] = {}  # short node -> (requirement, cap)
                 for i in acting:
                     if i in from_scratch:
                         R0[i] = self._fresh_need(i, slas[i], cp, noprop)
                         if slas[i].cur is None:
                             continue
                     Ri, why = self._need(i, slas[i], cp, noprop)
+                    if Ri is not None and i in short:
+                        # a late source caps what i can get now: an ancestor already newer
+                        # than that cap would only lengthen i's chain
+                        b = cx.best(i)
+                        if b is not None and b < Ri:
+                            capped[i] = (Ri, b)
+                            Ri = b
                     if Ri is not None:
                         if i in R0 and R0[i] > Ri:
                             Ri = R0[i]  # (built anyway: the from-scratch requirement is stricter)
@@ -1712,6 +1724,7 @@ class _Planner:
                     if kind[i] == TABLE and i not in wmemo:
                         wmemo[i] = cx.would(i, new_sel, wmemo, wv)
             self.R, self.own, self.req_by, self.blocked, self.wmemo, self.cp = R, own, req_by, blocked, wmemo, cp
+            self.capped = capped
             self.wv = wv
             self.prep_by, self.prep_why = prep_by, prep_why
             self.excluded |= excluded_round
@@ -1804,8 +1817,15 @@ class _Planner:
         self.excluded_by: dict[int, list[int]] = {}
         for a, x in sorted(self.excluded):
             self.excluded_by.setdefault(a, []).append(x)
+        # ancestors a capped node does without (they are newer than what it can get now)
+        self.spared: dict[int, list[int]] = {}
+        for x, (Rx, b) in sorted(self.capped.items()):
+            for f in cx.stale_frontier(x, Rx):
+                if f not in sel and cx.built[f] and (e := cx.eff(f)) is not None and e >= b:
+                    self.spared.setdefault(f, []).append(x)
         special = set(sel)
-        for extra in (self.unrecorded, self.held, self.waits, self.blocked, self.slas, self.ba_note, self.excluded_by):
+        for extra in (self.unrecorded, self.held, self.waits, self.blocked, self.slas, self.ba_note, self.excluded_by,
+                      self.spared):
             special.update(extra)
         self._special = special
         p.explanations = _Explanations(self)  # sentences are written when asked for (plan --explain, status)
@@ -1851,6 +1871,8 @@ class _Planner:
             rs = sorted(dict.fromkeys(self.sel[i]), key=_reason_key)
             out.append("selected: " + ", ".join(rs))
             out.extend(self._reason_sentence(i, r) for r in rs)
+            if i in self.capped:
+                out.append(self._capped_sentence(i))
             if i in self.blocked:
                 out.append("(not for freshness: " + self._blocked_sentence(i) + ")")
             return out
@@ -1873,6 +1895,11 @@ class _Planner:
                 out.append(f"overdue and limited by {b}: rebuilding cannot meet the policy yet")
         if k == TABLE and i in self.ba_note:
             out.append(self.ba_note[i])
+        for x in self.spared.get(i, ()):
+            out.append(
+                f"fresh enough for {order[x]}: has {_fmt(cx.eff(i))}, and a late source lets that get "
+                f"no newer than {_fmt(self.capped[x][1])} now"
+            )
         for f in self.excluded_by.get(i, ()):
             out.append(f"needed by {order[f]} but outside the scope: not built")
         if not out or (told and len(out) == 1 and k not in (EPHEMERAL, OTHER)):
@@ -1914,6 +1941,15 @@ class _Planner:
             need = self.R.get(x)
             return f"{r}: {g.node[x].name} needs data from {_fmt(need)} or later; this has {have}"
         return r
+
+    def _capped_sentence(self, i: int) -> str:
+        R, b = self.capped[i]
+        o = self.cx.oldest_observed(i)
+        by = f"source {o[1]} (max_loaded_at {_fmt(o[0])})" if o is not None and o[0] <= b else "a late source"
+        return (
+            f"capped: {by} limits it to data from {_fmt(b)}, short of the {_fmt(R)} it needs; "
+            "only inputs older than that are rebuilt first, so it is not held up by the rest"
+        )
 
     def _blocked_sentence(self, i: int) -> str:
         cx = self.cx

@@ -604,7 +604,33 @@ def test_node_capped_by_a_late_source_gets_the_inputs_behind_it_prepared():
     }
     p = plan(nodes, state, at("08:45"), IV)
     assert selected(p) == {"A": ("required_by:model.p.M1",), "M2": ("required_by:model.p.X",)}
-    assert "blocked by source source.p.raw.s" in text(p, "M1")
+    assert "fresh enough for model.p.X: has 2026-01-15 08:00" in text(p, "M1")
+
+
+def test_node_capped_by_a_late_source_does_not_wait_for_inputs_newer_than_the_cap():
+    # X (30m) holds 08:20.  s moved to 08:40 (every 60m: not again before 09:40), so a rebuild
+    # now gets X at most 08:40 -- short of the ~08:46 it needs to last until the next tick.
+    # A (08:45) is older than that requirement but newer than anything X can get now:
+    # rebuilding it would only make X wait one more minute.  X is rebuilt on its own.
+    nodes = graph(
+        src("s", observed=True),
+        src("live"),
+        model("A", ["source.p.raw.live"]),
+        model("X", ["source.p.raw.s", uid("A")], policy=lag(30)),
+    )
+    state = {
+        "source.p.raw.s": observed((at("07:45"), at("07:40")), (at("08:45"), at("08:40"))),
+        uid("A"): built(at("08:45")),
+        uid("X"): built(at("08:21"), at("08:20")),
+    }
+    p = plan(nodes, state, at("09:00"), IV)
+    assert selected(p) == {"X": ("lag",)}
+    assert "capped: source source.p.raw.s (max_loaded_at 2026-01-15 08:40) limits it" in text(p, "X")
+    assert "fresh enough for model.p.X: has 2026-01-15 08:45" in text(p, "A")
+    # once s has data newer than A, A is too old for what X then gets: it is rebuilt first
+    state["source.p.raw.s"] = observed((at("07:45"), at("07:40")), (at("08:59"), at("08:58")))
+    p = plan(nodes, state, at("09:00"), IV)
+    assert selected(p) == {"A": ("required_by:model.p.X",), "X": ("lag",)}
 
 
 # ================================================================ cron policies
