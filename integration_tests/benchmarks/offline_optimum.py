@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""How good is the lower bound's "unavoidable" violation count?  An exact check, per model.
+
+    .venv/bin/python integration_tests/benchmarks/offline_optimum.py [--arrival-seed 1]
+        [--max-tables 8] [--workdir DIR] [bench_cost.py's other options]
+
+The cost benchmark (bench_cost.py) counts freshrun's SLA violation minutes beyond the
+lower bound's, and the bound's violations are computed instant by instant (for every
+sampled minute, the best data any schedule could have given the model by then).  That
+is optimistic twice over: it knows when every source will get data, and it lets each
+instant pick its own schedule.  This script measures how much of the second optimism
+matters: for every model with an SLA and at most ``--max-tables`` table-like ancestors,
+it finds the *exact* minimum of that model's violation minutes over every schedule of
+those ancestors -- one dbt invocation per tick, any subset of them, the same durations,
+data-time rule and sampling as ``freshrun simulate`` -- knowing the arrivals in advance,
+and ignoring cost and every other model.  (Dynamic programming over ticks; a state is
+the data time of each of the model's tables, and a state with newer data everywhere and
+no more violations so far dominates.)
+
+It prints, per model: the bound's count, the exact offline optimum, freshrun's count,
+and freshrun's minutes beyond the optimum.  Where the optimum equals the bound, the
+bound is exact and what freshrun loses is knowledge of the future (a source arriving
+before its cadence says it will), not a worse schedule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from bisect import bisect_right
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "runner"))
+sys.path.insert(0, str(HERE))
+
+import bench_cost  # noqa: E402
+from freshrun import simulate as sim  # noqa: E402
+
+
+def ancestors(g, x: int) -> set[int]:
+    seen: set[int] = set()
+    stack = [x]
+    while stack:
+        for p in g.parents[stack.pop()]:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return seen
+
+
+def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int | None:
+    """Exact minimum number of violated samples of SLA model s.sla[m] (None: too many tables).
+    schedule: if given, filled with one optimal schedule, (tick, [table indices]) per tick."""
+    g = s.g
+    x = s.sla[m][0]
+    anc = ancestors(g, x)
+    tables = sorted(a for a in anc if s.table[a]) + ([x] if s.table[x] else [])
+    if len(tables) > limit:
+        return None
+    pos = {t: k for k, t in enumerate(tables)}
+    K = len(s.ticks)
+    tick_m = [s.mn(t) for t in s.ticks]
+    init = []
+    for i in tables:
+        st = s.state0.get(g.order[i])
+        if st is None or st.last_success is None or st.last_success.data_time is None:
+            return None  # missing tables are out of this check's scope
+        init.append(s.mn(st.last_success.data_time))
+    above = {i: ancestors(g, i) for i in tables}
+    dur = {i: s.dur[i] / 60.0 for i in tables}
+    src_at = {f: [s.mn(o) if (o := s.obs(f, t)) is not None else None for t in s.ticks]
+              for f in anc if s.source[f]}
+
+    def source(f: int, k: int, t: float) -> float:
+        v = src_at[f][k]
+        return t if v is None else v  # no data known: live
+
+    def frontier_min(i: int, D, k: int, t: float) -> float | None:
+        best = None
+        for f in s.hook_fr[i] if s.table[i] else s.fr[i]:
+            if s.source[f]:
+                v = source(f, k, t)
+            elif f in pos:
+                v = D[pos[f]]
+            elif s.passthru[f]:
+                v = t
+            else:
+                continue  # seeds: no time
+            if best is None or v < best:
+                best = v
+        return best
+
+    def node_cur(D, k: int, t: float) -> float | None:
+        return D[pos[x]] if s.table[x] else frontier_min(x, D, k, t)
+
+    req = s.req[m]
+    samples = [s.mn(t) for t in s.samples]
+    per_tick: list[list[int]] = [[] for _ in range(K)]
+    for j, t in enumerate(samples):
+        k = bisect_right(tick_m, t) - 1
+        if k >= 0:
+            per_tick[k].append(j)
+    before = sum(1 for j, t in enumerate(samples) if t < tick_m[0] and (c := node_cur(init, 0, t)) is not None and c < req[j])
+
+    n = len(tables)
+    states: dict[tuple, int] = {tuple(init): before}
+    back: list[dict[tuple, tuple[tuple, int]]] = []  # per tick: state -> (previous state, mask)
+    for k in range(K):
+        b = tick_m[k]
+        nxt: dict[tuple, int] = {}
+        how: dict[tuple, tuple[tuple, int]] = {}
+        for D, cost in states.items():
+            for mask in range(1 << n):
+                new = list(D)
+                done: dict[int, float] = {}
+                useful = True
+                for q, i in enumerate(tables):
+                    if not mask >> q & 1:
+                        continue
+                    v = frontier_min(i, new, k, b)
+                    if v is None or v <= D[q]:
+                        useful = False  # rebuilding it gains nothing: a dominated choice
+                        break
+                    new[q] = v
+                    start = max((done[a] for a in done if a in above[i]), default=0.0)
+                    done[i] = start + dur[i]
+                if not useful:
+                    continue
+                c = cost
+                for j in per_tick[k]:
+                    t = samples[j]
+                    Dt = [new[pos[i]] if i in done and b + done[i] <= t else D[pos[i]] for i in tables]
+                    cur = node_cur(Dt, k, t)
+                    if cur is not None and cur < req[j]:
+                        c += 1
+                key = tuple(new)
+                if nxt.get(key, c + 1) > c:
+                    nxt[key] = c
+                    how[key] = (D, mask)
+        kept: list[tuple[tuple, int]] = []
+        for D, c in sorted(nxt.items(), key=lambda kv: kv[1]):
+            if not any(c2 <= c and all(a >= b2 for a, b2 in zip(D2, D)) for D2, c2 in kept):
+                kept.append((D, c))
+        states = dict(kept)
+        back.append(how)
+    best = min(states, key=states.__getitem__)
+    if schedule is not None:
+        D = best
+        for k in range(K - 1, -1, -1):
+            D, mask = back[k][D]
+            schedule.append((s.ticks[k], [tables[q] for q in range(n) if mask >> q & 1]))
+        schedule.reverse()
+    return states[best]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--arrival-seed", type=int, default=1)
+    ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--interval", type=float, default=15.0)
+    ap.add_argument("--max-tables", type=int, default=8, help="skip models with more table-like ancestors")
+    ap.add_argument("--show", metavar="MODEL", help="print one optimal schedule of MODEL next to freshrun's")
+    ap.add_argument("--workdir", help="where to generate the project (default: a temporary directory)")
+    args = ap.parse_args(argv)
+
+    import tempfile
+
+    tmp = None
+    if args.workdir:
+        out = Path(args.workdir)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="freshrun_offline_")
+        out = Path(tmp.name) / "project"
+    bench_cost.parse_project(out, args.models, args.seed)
+    nodes = bench_cost.load_nodes(out)
+    end = bench_cost.START + timedelta(hours=args.hours)
+    _, arrivals = bench_cost.make_arrivals(nodes, bench_cost.START - timedelta(hours=2), end, args.arrival_seed)
+    state = sim.fresh_state(nodes, bench_cost.START - timedelta(minutes=args.interval), arrivals)
+    s = sim._Setup(nodes, state, arrivals, bench_cost.START, end, args.interval, None, sim.DEFAULT_RESOLUTION_MINUTES)
+    trace: list = []
+    fr, viol = sim._run(s, "freshrun", trace)
+    bound = sim._Bound(s)
+    if tmp is not None:
+        tmp.cleanup()
+
+    if args.show:
+        ms = [m for m, (x, _, _) in enumerate(s.sla) if s.g.node[x].name == args.show]
+        if not ms:
+            raise SystemExit(f"{args.show}: not a model with an SLA")
+        m = ms[0]
+        sched: list = []
+        opt = offline_optimum(s, m, args.max_tables, sched)
+        if opt is None:
+            raise SystemExit(f"{args.show}: more than {args.max_tables} table-like ancestors")
+        mine = set(t for _, ts in sched for t in ts) | ancestors(s.g, s.sla[m][0])
+        name = s.g.node
+        print(f"{args.show}: offline optimum {opt} violated minutes, freshrun {sum(viol[m])}, bound {sum(bound.viol[m])}")
+        for (t, ts), tr in zip(sched, trace):
+            fsel = sorted(name[s.g.index[x.unique_id]].name for x in tr.selected if s.g.index[x.unique_id] in mine
+                          or s.g.index[x.unique_id] == s.sla[m][0])
+            osel = sorted(name[i].name for i in ts)
+            if fsel != osel:
+                print(f"  {t:%m-%d %H:%M}  optimum builds {', '.join(osel) or '-'}; freshrun builds {', '.join(fsel) or '-'}")
+        for j, (a, b) in enumerate(zip(viol[m], bound.viol[m])):
+            if a and not b:
+                print(f"  freshrun overdue at {s.samples[j]:%m-%d %H:%M:%S}, the bound is not")
+        return 0
+    print("| model | table ancestors | bound | offline optimum | freshrun | freshrun beyond the optimum |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    tot = {"bound": 0, "opt": 0, "fr": 0, "models": 0}
+    skipped = 0
+    for m, (x, _, _) in enumerate(s.sla):
+        opt = offline_optimum(s, m, args.max_tables)
+        nt = sum(1 for a in ancestors(s.g, x) if s.table[a]) + (1 if s.table[x] else 0)
+        if opt is None:
+            skipped += 1
+            continue
+        b, f = sum(bound.viol[m]), sum(viol[m])
+        if opt > f:  # freshrun's own builds are one of the schedules searched: this cannot be
+            raise SystemExit(f"{s.g.node[x].name}: offline optimum {opt} > freshrun's {f}: the search is wrong")
+        tot["bound"] += b
+        tot["opt"] += opt
+        tot["fr"] += f
+        tot["models"] += 1
+        print(f"| {s.g.node[x].name} | {nt} | {b * s.res:g} | {opt * s.res:g} | {f * s.res:g} | {(f - opt) * s.res:g} |")
+    print(f"\n{tot['models']} models checked ({skipped} with more than {args.max_tables} tables skipped): "
+          f"bound {tot['bound'] * s.res:g}, offline optimum {tot['opt'] * s.res:g}, freshrun {tot['fr'] * s.res:g} "
+          "violation minutes")
+    bad = tot["opt"] < tot["bound"]
+    if bad:
+        print("the bound claims more unavoidable minutes than the exact optimum: it is not a lower bound here")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
