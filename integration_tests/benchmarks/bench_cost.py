@@ -110,42 +110,44 @@ def sweep(nodes, n: int, hours: float, interval: float) -> int:
     return 0 if all(r[0] <= 1.15 and r[1] <= 0.20 and r[2] == 0 for r in rows) else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_project_options(ap: argparse.ArgumentParser) -> None:
+    """The options that choose the project, the arrivals and the horizon (shared with offline_optimum.py)."""
     ap.add_argument("--models", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=42, help="project generator seed (default 42)")
     ap.add_argument("--arrival-seed", type=int, default=1, help="source arrival pattern seed (default 1)")
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--interval", type=float, default=15.0, help="tick interval in minutes (default 15)")
     ap.add_argument("--workdir", help="where to generate the project (default: a temporary directory)")
+
+
+def project_nodes(args: argparse.Namespace) -> tuple[dict, dict]:
+    """Generate and parse the project the options describe: (its stats, its planner nodes)."""
+    with tempfile.TemporaryDirectory(prefix="freshrun_bench_cost_") as tmp:
+        out = Path(args.workdir) if args.workdir else Path(tmp) / "project"
+        stats = parse_project(out, args.models, args.seed)
+        return stats, load_nodes(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_project_options(ap)
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--sweep", type=int, metavar="N",
                     help="instead: arrival seeds 1..N, one line each (freshrun, the bound, hourly) and the spread")
     args = ap.parse_args(argv)
 
-    tmp = None
-    if args.workdir:
-        out = Path(args.workdir)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="freshrun_bench_cost_")
-        out = Path(tmp.name) / "project"
     t0 = time.perf_counter()
-    stats = parse_project(out, args.models, args.seed)
-    nodes = load_nodes(out)
+    stats, nodes = project_nodes(args)
     t_parse = time.perf_counter() - t0
     interval = args.interval
     end = START + timedelta(hours=args.hours)
     if args.sweep:
-        if tmp is not None:
-            tmp.cleanup()
         return sweep(nodes, args.sweep, args.hours, interval)
     patterns, arrivals = make_arrivals(nodes, START - timedelta(hours=2), end, args.arrival_seed)
     state = fresh_state(nodes, START - timedelta(minutes=interval), arrivals)
     t1 = time.perf_counter()
     sim = simulate(nodes, state, arrivals, START, args.hours, interval)
     t_sim = time.perf_counter() - t1
-    if tmp is not None:
-        tmp.cleanup()
 
     r = sim.strategies
     fr, lb, hourly = r["freshrun"], r["lower_bound"], r["build_hourly"]

@@ -157,26 +157,12 @@ def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--arrival-seed", type=int, default=1)
-    ap.add_argument("--hours", type=float, default=24.0)
-    ap.add_argument("--interval", type=float, default=15.0)
+    bench_cost.add_project_options(ap)
     ap.add_argument("--max-tables", type=int, default=8, help="skip models with more table-like ancestors")
     ap.add_argument("--show", metavar="MODEL", help="print one optimal schedule of MODEL next to freshrun's")
-    ap.add_argument("--workdir", help="where to generate the project (default: a temporary directory)")
     args = ap.parse_args(argv)
 
-    import tempfile
-
-    tmp = None
-    if args.workdir:
-        out = Path(args.workdir)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="freshrun_offline_")
-        out = Path(tmp.name) / "project"
-    bench_cost.parse_project(out, args.models, args.seed)
-    nodes = bench_cost.load_nodes(out)
+    _, nodes = bench_cost.project_nodes(args)
     end = bench_cost.START + timedelta(hours=args.hours)
     _, arrivals = bench_cost.make_arrivals(nodes, bench_cost.START - timedelta(hours=2), end, args.arrival_seed)
     state = sim.fresh_state(nodes, bench_cost.START - timedelta(minutes=args.interval), arrivals)
@@ -184,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     trace: list = []
     fr, viol = sim._run(s, "freshrun", trace)
     bound = sim._Bound(s)
-    if tmp is not None:
-        tmp.cleanup()
 
     if args.show:
         ms = [m for m, (x, _, _) in enumerate(s.sla) if s.g.node[x].name == args.show]
