@@ -135,16 +135,26 @@ def _keep_cancelling(every_seconds: float = 0.5) -> Iterator[None]:
     done = threading.Event()
 
     def watch() -> None:
-        while not done.is_set():
-            if not wait_received(every_seconds):
-                continue
-            if done.wait(every_seconds):
+        while not wait_received(every_seconds):
+            if done.is_set():
                 return
-            from dbt.adapters.factory import FACTORY
+        if done.wait(every_seconds):
+            return
+        from dbt.adapters.factory import FACTORY
 
-            for adapter in list(FACTORY.adapters.values()):
+        adapters = list(FACTORY.adapters.values())
+        with contextlib.ExitStack() as stack:
+            for adapter in adapters:
+                # some adapters cancel through a query on the calling thread's own connection
+                # (PostgreSQL: pg_terminate_backend): this thread needs one
                 with contextlib.suppress(Exception):
-                    adapter.cancel_open_connections()
+                    stack.enter_context(adapter.connection_named("freshrun-cancel"))
+            while True:
+                for adapter in adapters:
+                    with contextlib.suppress(Exception):
+                        adapter.cancel_open_connections()
+                if done.wait(every_seconds):
+                    return
 
     watcher = threading.Thread(target=watch, name="freshrun-cancel", daemon=True)
     watcher.start()

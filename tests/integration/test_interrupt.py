@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 P = "model.freshrun_integration_tests."
 
 # A model that runs until cancelled when var slow is true (PostgreSQL: pg_sleep, in a form its
-# planner cannot fold away -- `x or true` is folded to true and never sleeps; DuckDB: a count over
-# 10^12 rows, stopped by dbt-duckdb's interrupt), and a model downstream of it.
+# planner cannot fold away -- `x or true` is folded to true and never sleeps; DuckDB: a count
+# over 10^12 rows, stopped by dbt-duckdb's interrupt), and a model downstream of it.
 SLOW_MODEL = """{{ config(materialized='table') }}
 select count(*) as n from {{ ref('stg_orders') }}
 {% if var('slow', false) and target.type == 'postgres' %}
@@ -132,3 +132,50 @@ def test_a_build_whose_hook_never_ran_is_recorded_by_the_runner(project: Warehou
     # next tick: nothing that succeeded is rebuilt; the failure backs off
     again = project.freshrun("plan", "--json", "--vars", json.dumps({"fail_model": True}))
     assert set(selected(again.json())) == set(), again.output
+
+
+# A query that starts only after the stop was asked for (a node that was still compiling, or
+# had not opened its connection, when dbt cancelled what was running): dbt never cancels it;
+# freshrun keeps cancelling open queries until dbt returns.  Run in a subprocess with the
+# warehouse's profile, as a tick would.
+LATE_QUERY = """
+import os, sys, threading, time
+from pathlib import Path
+from dbt_common.context import set_invocation_context
+from freshrun import dbt, signals
+
+set_invocation_context(os.environ)  # what dbtRunner sets up before a tick reads the profile
+
+project = dbt.DbtProject(Path(sys.argv[1]), Path(sys.argv[1]), sys.argv[2])
+adapter = project.adapter()
+sql = sys.argv[3]
+signals._received.set()  # as the SIGTERM handler does
+ended = {}
+
+def late_query():
+    t = time.time()
+    try:
+        with adapter.connection_named("late_node"):
+            adapter.execute(sql)
+        ended["how"] = "finished"
+    except Exception as exc:
+        ended["how"] = "cancelled: " + str(exc).splitlines()[0]
+    ended["seconds"] = time.time() - t
+
+with dbt._keep_cancelling(every_seconds=0.5):
+    worker = threading.Thread(target=late_query, daemon=True)
+    worker.start()
+    worker.join(60)
+print(ended.get("how", "still running"), round(ended.get("seconds", 60.0), 1))
+"""
+
+
+def test_a_query_that_starts_after_the_stop_is_cancelled_too(warehouse: Warehouse):
+    slow = ("select count(*) from pg_sleep(600)" if warehouse.kind == "postgres"
+            else "select count(*) from range(1000000000000) r where r.range < 0")
+    proc = subprocess.run([str(BIN / "python"), "-c", LATE_QUERY, str(warehouse.project), warehouse.kind, slow],
+                          env=warehouse._env(), cwd=warehouse.workdir, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    how, seconds = proc.stdout.strip().splitlines()[-1].rsplit(" ", 1)
+    assert how.startswith("cancelled"), proc.stdout + proc.stderr
+    assert float(seconds) < 30, proc.stdout
