@@ -55,10 +55,13 @@ Decisions (DESIGN.md section 2; choices beyond it are marked *):
   upstream are expected to have moved by the next tick (each observed source's own
   cadence: its latest max_loaded_at advanced by the median interval between its
   recent distinct values), the ancestors it will need are refreshed now instead --
-  only those too old for the data the node must hold through the next tick's rebuild
-  (the blocked node's F), only those whose rebuild now reaches F, and only those on
-  a path longer than the one from the late source (that path has to be rebuilt then
-  anyway).  Without a cadence (fewer than two distinct values) nothing is prepared.
+  only those too old for the data the node will need from the next tick's rebuild
+  (the blocked node's F: the requirement that tick will set, but no more than the
+  node is expected to get then; an ancestor that cannot reach that yet is prepared
+  for this tick's requirement instead), only those whose rebuild now reaches F, and
+  only those on a path longer than the one from the late source (that path has to be
+  rebuilt then anyway).  Without a cadence (fewer than two distinct values) nothing
+  is prepared.
 * build_after: *a direct parent being rebuilt in this same plan counts as new
   data; an unobserved source / parentless view has new data once time has passed
   since the node's last build started.
@@ -1621,11 +1624,16 @@ class _Planner:
                 # rebuild (as if nothing upstream were blocked), when the sources upstream are
                 # expected to allow it by then
                 F0: dict[int, datetime] = {}
+                F0next: dict[int, datetime] = {}
                 for i in acting:
                     if i in noprop or i in short:
                         Fi, _ = self._need(i, slas[i], cp, _NO_BLOCKS, settle=False)
-                        if Fi is not None and (cx.expected(i) or datetime.min) >= Fi:
+                        x = cx.expected(i) or datetime.min
+                        if Fi is not None and x >= Fi:
                             F0[i] = Fi
+                            own_s = cx.dur(i) if kind[i] == TABLE else 0.0
+                            Fn = slas[i].next_need(cx, timedelta(seconds=cp[i] + own_s)) or Fi
+                            F0next[i] = min(max(Fn, Fi), x)
             R: dict[int, datetime] = dict(R0)
             # ---- propagate requirements up the frontier (reverse topological order)
             req_by: dict[int, list[int]] = {}
@@ -1653,10 +1661,14 @@ class _Planner:
                         heapq.heappush(heap, -f)
                     req_by.setdefault(f, []).append(i)
             # ---- prepare: F travels up the stale ancestors, through blocked ones too
-            F: dict[int, datetime] = dict(F0)
+            F: dict[int, datetime] = {}
             prep_by: dict[int, list[int]] = {}
-            if F:
-                heap = [-i for i in F]
+            # first for the requirement of the next tick's rebuild (F0next); ancestors that cannot
+            # reach it yet, for this tick's (F0)
+            for F0x in (F0next, F0):
+                Fx: dict[int, datetime] = dict(F0x)
+                px: dict[int, list[int]] = {}
+                heap = [-i for i in Fx]
                 heapq.heapify(heap)
                 done = set()
                 while heap:
@@ -1664,18 +1676,22 @@ class _Planner:
                     if i in done:
                         continue
                     done.add(i)
-                    Fi = F[i]
+                    Fi = Fx[i]
                     for f in cx.stale_frontier(i, Fi):
                         if not selectable[f]:
                             continue
-                        old = F.get(f)
+                        old = Fx.get(f)
                         if old is None or Fi > old:
-                            F[f] = Fi
+                            Fx[f] = Fi
                         if f not in done:
                             heapq.heappush(heap, -f)
-                        prep_by.setdefault(f, []).append(i)
-                if prep_by:
-                    prep_by = self._worth_preparing(prep_by, F)
+                        px.setdefault(f, []).append(i)
+                if px:
+                    px = self._worth_preparing(px, Fx)
+                    for f, xs in px.items():
+                        if f not in prep_by:
+                            prep_by[f] = xs
+                            F[f] = Fx[f]
             # ---- forward: decide, check blocked, build_after
             new_sel: dict[int, list[str]] = {}
             wmemo: dict[int, datetime | None] = {}

@@ -583,6 +583,23 @@ def test_only_inputs_on_a_path_longer_than_the_late_one_are_prepared():
     assert selected(p) == {"A0": ("required_by:model.p.A",), "A": ("required_by:model.p.X",)}
 
 
+def test_inputs_are_prepared_for_the_requirement_of_the_next_ticks_rebuild():
+    # As above, with A0 -> A -> X and A holding 08:14.  That is fresh enough for what X would
+    # need if rebuilt now (~08:08), but X will be rebuilt at 09:05, once s moves (expected
+    # 08:30), and then needs ~08:23: the 2-table chain would hold it up then, so it is
+    # refreshed now.
+    nodes, state = late_source_project(30, extra_parent=True)
+    state[uid("A0")] = built(at("08:14"))
+    state[uid("A")] = built(at("08:15"), at("08:14"))
+    p = plan(nodes, state, at("08:50"), IV)
+    assert selected(p) == {"A0": ("required_by:model.p.A",), "A": ("required_by:model.p.X",)}
+    assert "needs data from 2026-01-15 08:23 or later and this has 2026-01-15 08:14" in text(p, "A")
+    # an input that already holds what the next tick's rebuild needs is left alone
+    state[uid("A0")] = built(at("08:24"))
+    state[uid("A")] = built(at("08:25"), at("08:24"))
+    assert selected(plan(nodes, state, at("08:50"), IV)) == {}
+
+
 def test_node_capped_by_a_late_source_gets_the_inputs_behind_it_prepared():
     # view X (60m) over M1 (s, A) and M2 (live).  X has 07:58 from M2: M2 is rebuilt now.
     # M1 is held at 08:00 by s (blocked), so X stays below what it needs; when s moves
