@@ -144,15 +144,21 @@ def _keep_cancelling(every_seconds: float = 0.5) -> Iterator[None]:
 
         adapters = list(FACTORY.adapters.values())
         with contextlib.ExitStack() as stack:
-            for adapter in adapters:
-                # some adapters cancel through a query on the calling thread's own connection
-                # (PostgreSQL: pg_terminate_backend): this thread needs one
-                with contextlib.suppress(Exception):
-                    stack.enter_context(adapter.connection_named("freshrun-cancel"))
+            connected: set[int] = set()
             while True:
                 for adapter in adapters:
-                    with contextlib.suppress(Exception):
+                    try:
                         adapter.cancel_open_connections()
+                    except Exception:
+                        # some adapters cancel through a query on the calling thread's own
+                        # connection (PostgreSQL: pg_terminate_backend): take one, as dbt's
+                        # own cancel does, and try again (DuckDB never needs it)
+                        if id(adapter) in connected:
+                            continue
+                        connected.add(id(adapter))
+                        with contextlib.suppress(Exception):
+                            stack.enter_context(adapter.connection_named("freshrun-cancel"))
+                            adapter.cancel_open_connections()
                 if done.wait(every_seconds):
                     return
 
@@ -294,7 +300,10 @@ class DbtProject:
                 contextlib.redirect_stdout(_ProgressStream(sys.stderr if to_stderr else sys.stdout)), _keep_cancelling():
             res = self._invoke([command, *self._common(), *selection], callbacks=[on_event],
                                env={"FRESHRUN_CONTEXT": json.dumps(context)})
-        if isinstance(res.exception, KeyboardInterrupt):
+        if isinstance(res.exception, KeyboardInterrupt) or (res.result is None and interrupted_by_signal()):
+            # (a signal that lands while dbt's main thread is inside an adapter call can come
+            # back as a connection error instead: after a stop was asked for, a failed
+            # invocation is an interrupted one)
             outcome.interrupted = True
             return outcome
         if res.result is None:
