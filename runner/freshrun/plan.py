@@ -508,18 +508,16 @@ def cron_ticks(expr: str, tz: str, start: datetime, end: datetime) -> list[datet
 # --------------------------------------------------------------------------- per-call state
 
 
-def _median(xs: list[float]) -> float:
-    s = sorted(xs)
-    k = len(s)
-    m = k // 2
-    return float(s[m]) if k % 2 else (s[m - 1] + s[m]) / 2.0
-
-
-def _median_td(xs: list[timedelta]) -> timedelta:
+def _middle(xs):
+    """The median of numbers or timedeltas."""
     s = sorted(xs)
     k = len(s)
     m = k // 2
     return s[m] if k % 2 else (s[m - 1] + s[m]) / 2
+
+
+def _median(xs: list[float]) -> float:
+    return float(_middle(xs))
 
 
 def expected_duration_seconds(node: Node, st: NodeState | None) -> float:
@@ -912,7 +910,7 @@ class _Ctx:
                 break
         if len(vals) < 2:
             return v
-        step = _median_td([a - b for a, b in zip(vals, vals[1:])])
+        step = _middle([a - b for a, b in zip(vals, vals[1:])])
         if v + step > t:
             return v
         return v + step * ((t - v) // step)
@@ -1008,6 +1006,33 @@ class _Sla:
             R = c - self.L
         return R
 
+    def _requirement(
+        self, at: datetime, iv: timedelta, d: timedelta, cur: datetime, c_prev: datetime | None
+    ) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """The requirement the planner tick at `at` sets for data time `cur`: (R or None, the
+        missed cron tick that asks for it, the coming cron tick that asks for it).
+        d: expected time until the node is built; c_prev: the latest cron tick <= at."""
+        L = self.L
+        if self.cron is None:
+            R = at + iv + d - L
+            return (R if cur < R else None), None, None
+        # cron: for tick c a build must start in [c - L, c - d]; if no tick of ours falls in
+        # that window (narrower than the interval) the best is the last tick at or before c - d,
+        # which leaves data time > c - d - interval.  A tick is "served" once the data time is
+        # >= ach(c) = min(c - L, c - own - interval) (own: the node's own build time, which
+        # does not depend on what else is selected, so that the decision stays monotone).
+        own = self.own
+        R = missed = coming = None
+        if cur < c_prev - L and cur < c_prev - own - iv:
+            R, missed = c_prev - L, c_prev
+        # latest tick the following planner tick can no longer serve: c - d < at + interval
+        c = self.cron.prev_lt(at + iv + d)
+        if c > at and cur < min(c - L, c - own - iv):
+            coming = c
+            if R is None or c - L > R:
+                R = c - L
+        return R, missed, coming
+
     def need(self, cx: _Ctx, d: timedelta, cur=_UNSET) -> tuple[datetime | None, str | None]:
         """(required data time R, description) if the node must get fresher data at this tick.
         d: expected time until the node is built (its own build plus the chain before it);
@@ -1017,35 +1042,21 @@ class _Sla:
         if cur is None:
             return None, None
         now, iv, L = cx.now, cx.iv, self.L
-        if self.cron is None:
-            R = now + iv + d - L
-            if cur < R:
-                return R, (
-                    f"lag policy: data time {_fmt(cur)} + {_fmt_m(_mins(L))} = deadline {_fmt(cur + L)}; "
-                    f"the next tick ({_fmt(now + iv)}) plus ~{_fmt_m(_mins(d))} of building would miss it"
-                )
+        R, missed, coming = self._requirement(now, iv, d, cur, self.c_prev)
+        if R is None:
             return None, None
-        # cron: for tick c a build must start in [c - L, c - d]; if no tick of ours falls in
-        # that window (narrower than the interval) the best is the last tick at or before c - d,
-        # which leaves data time > c - d - interval.  A tick is "served" once the data time is
-        # >= ach(c) = min(c - L, c - own - interval) (own: the node's own build time, which
-        # does not depend on what else is selected, so that the decision stays monotone).
-        own = self.own
-        R = None
-        why = None
-        if cur < self.c_prev - L and cur < self.c_prev - own - iv:
-            R = self.c_prev - L
-            why = f"cron {self.cron.expr}: missed tick {_fmt(self.c_prev)} (needed data from {_fmt(R)}, has {_fmt(cur)})"
-        # latest tick the next planner tick can no longer serve: c - d < now + interval
-        c = self.cron.prev_lt(now + iv + d)
-        if c > now and cur < min(c - L, c - own - iv):
-            if R is None or c - L > R:
-                R = c - L
-            why = (
-                f"cron {self.cron.expr}: tick {_fmt(c)} needs data from {_fmt(c - L)} or later (has {_fmt(cur)}); "
-                f"the next tick ({_fmt(now + iv)}) plus ~{_fmt_m(_mins(d))} of building would be too late"
+        if self.cron is None:
+            return R, (
+                f"lag policy: data time {_fmt(cur)} + {_fmt_m(_mins(L))} = deadline {_fmt(cur + L)}; "
+                f"the next tick ({_fmt(now + iv)}) plus ~{_fmt_m(_mins(d))} of building would miss it"
             )
-        return R, why
+        if coming is not None:
+            return R, (
+                f"cron {self.cron.expr}: tick {_fmt(coming)} needs data from {_fmt(coming - L)} or later "
+                f"(has {_fmt(cur)}); the next tick ({_fmt(now + iv)}) plus ~{_fmt_m(_mins(d))} of building "
+                "would be too late"
+            )
+        return R, f"cron {self.cron.expr}: missed tick {_fmt(missed)} (needed data from {_fmt(R)}, has {_fmt(cur)})"
 
     def next_need(self, cx: _Ctx, d: timedelta, cur=_UNSET) -> datetime | None:
         """The requirement the next planner tick would set if nothing were built now (None:
@@ -1054,19 +1065,9 @@ class _Sla:
             cur = self.cur
         if cur is None:
             return None
-        t, iv, L = cx.now + cx.iv, cx.iv, self.L
-        if self.cron is None:
-            R = t + iv + d - L
-            return R if cur < R else None
-        own = self.own
-        R = None
-        cp = self.cron.prev_le(t)
-        if cur < cp - L and cur < cp - own - iv:
-            R = cp - L
-        c = self.cron.prev_lt(t + iv + d)
-        if c > t and cur < min(c - L, c - own - iv) and (R is None or c - L > R):
-            R = c - L
-        return R
+        t = cx.now + cx.iv
+        c_prev = self.cron.prev_le(t) if self.cron is not None else None
+        return self._requirement(t, cx.iv, d, cur, c_prev)[0]
 
 
 def _next_cron_deadline(sla: _Sla, now: datetime) -> datetime | None:
@@ -1428,6 +1429,42 @@ class _Planner:
                 hi = mid
         return R
 
+    def _propagate(
+        self, start: Mapping[int, datetime], stop: AbstractSet[int] = _NO_BLOCKS,
+        excluded: set[tuple[int, int]] | None = None,
+    ) -> tuple[dict[int, datetime], dict[int, list[int]]]:
+        """Carry requirements (node -> data time it must get) up the frontier, in reverse
+        topological order: each selectable table-like ancestor with data older than a
+        descendant's requirement takes the largest such requirement.  Returns (requirements,
+        ancestor -> the descendants it is stale for).  Nodes in `stop` pass nothing up; an
+        ancestor outside the scope is noted in `excluded` as (ancestor, node)."""
+        cx, selectable, in_scope = self.cx, self.selectable, self.in_scope
+        req: dict[int, datetime] = dict(start)
+        by: dict[int, list[int]] = {}
+        heap = [-i for i in req]
+        heapq.heapify(heap)
+        done: set[int] = set()
+        while heap:
+            i = -heapq.heappop(heap)
+            if i in done:
+                continue
+            done.add(i)
+            if i in stop:
+                continue
+            Ri = req[i]
+            for f in cx.stale_frontier(i, Ri):
+                if not selectable[f]:
+                    if excluded is not None and not in_scope[f]:
+                        excluded.add((f, i))
+                    continue
+                old = req.get(f)
+                if old is None or Ri > old:
+                    req[f] = Ri
+                if f not in done:
+                    heapq.heappush(heap, -f)
+                by.setdefault(f, []).append(i)
+        return req, by
+
     def _worth_preparing(self, prep_by: dict[int, list[int]], F: Mapping[int, datetime]) -> dict[int, list[int]]:
         """The part of the stale ancestry (prep_by: ancestor -> the descendants it is stale
         for) worth refreshing ahead.  An ancestor can be prepared when everything upstream of
@@ -1628,67 +1665,26 @@ class _Planner:
                 for i in acting:
                     if i in noprop or i in short:
                         Fi, _ = self._need(i, slas[i], cp, _NO_BLOCKS, settle=False)
+                        if Fi is None:
+                            continue
                         x = cx.expected(i) or datetime.min
-                        if Fi is not None and x >= Fi:
+                        if x >= Fi:
                             F0[i] = Fi
                             own_s = cx.dur(i) if kind[i] == TABLE else 0.0
                             Fn = slas[i].next_need(cx, timedelta(seconds=cp[i] + own_s)) or Fi
                             F0next[i] = min(max(Fn, Fi), x)
-            R: dict[int, datetime] = dict(R0)
             # ---- propagate requirements up the frontier (reverse topological order)
-            req_by: dict[int, list[int]] = {}
             excluded_round: set[tuple[int, int]] = set()
-            heap = [-i for i in R]
-            heapq.heapify(heap)
-            done: set[int] = set()
-            while heap:
-                i = -heapq.heappop(heap)
-                if i in done:
-                    continue
-                done.add(i)
-                if i in noprop:
-                    continue
-                Ri = R[i]
-                for f in cx.stale_frontier(i, Ri):
-                    if not selectable[f]:
-                        if not in_scope[f]:
-                            excluded_round.add((f, i))
-                        continue
-                    old = R.get(f)
-                    if old is None or Ri > old:
-                        R[f] = Ri
-                    if f not in done:
-                        heapq.heappush(heap, -f)
-                    req_by.setdefault(f, []).append(i)
-            # ---- prepare: F travels up the stale ancestors, through blocked ones too
+            R, req_by = self._propagate(R0, noprop, excluded_round)
+            # ---- prepare: F travels up the stale ancestors, through blocked ones too; first for
+            # the requirement of the next tick's rebuild (F0next), then, for ancestors that cannot
+            # reach it yet, for this tick's (F0)
             F: dict[int, datetime] = {}
             prep_by: dict[int, list[int]] = {}
-            # first for the requirement of the next tick's rebuild (F0next); ancestors that cannot
-            # reach it yet, for this tick's (F0)
             for F0x in (F0next, F0):
-                Fx: dict[int, datetime] = dict(F0x)
-                px: dict[int, list[int]] = {}
-                heap = [-i for i in Fx]
-                heapq.heapify(heap)
-                done = set()
-                while heap:
-                    i = -heapq.heappop(heap)
-                    if i in done:
-                        continue
-                    done.add(i)
-                    Fi = Fx[i]
-                    for f in cx.stale_frontier(i, Fi):
-                        if not selectable[f]:
-                            continue
-                        old = Fx.get(f)
-                        if old is None or Fi > old:
-                            Fx[f] = Fi
-                        if f not in done:
-                            heapq.heappush(heap, -f)
-                        px.setdefault(f, []).append(i)
+                Fx, px = self._propagate(F0x)
                 if px:
-                    px = self._worth_preparing(px, Fx)
-                    for f, xs in px.items():
+                    for f, xs in self._worth_preparing(px, Fx).items():
                         if f not in prep_by:
                             prep_by[f] = xs
                             F[f] = Fx[f]
