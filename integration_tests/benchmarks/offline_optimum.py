@@ -50,28 +50,29 @@ def ancestors(g, x: int) -> set[int]:
     return seen
 
 
-def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int | None:
-    """Exact minimum number of violated samples of SLA model s.sla[m] (None: too many tables).
+def offline_optimum(horizon: sim.Horizon, m: int, limit: int, schedule: list | None = None) -> int | None:
+    """Exact minimum number of violated samples of SLA model horizon.sla_models[m] (None: too many tables).
     schedule: if given, filled with one optimal schedule, (tick, [table indices]) per tick."""
-    g = s.g
-    x = s.sla[m][0]
+    g = horizon.graph
+    x = horizon.sla_models[m].node
     anc = ancestors(g, x)
-    tables = sorted(a for a in anc if s.table[a]) + ([x] if s.table[x] else [])
+    tables = sorted(a for a in anc if horizon.is_table_like[a]) + ([x] if horizon.is_table_like[x] else [])
     if len(tables) > limit:
         return None
     pos = {t: k for k, t in enumerate(tables)}
-    K = len(s.ticks)
-    tick_m = [s.mn(t) for t in s.ticks]
+    K = len(horizon.ticks)
+    tick_m = [horizon.minutes_from_start(t) for t in horizon.ticks]
     init = []
     for i in tables:
-        st = s.state0.get(g.order[i])
+        st = horizon.initial_state.get(g.order[i])
         if st is None or st.last_success is None or st.last_success.data_time is None:
             return None  # missing tables are out of this check's scope
-        init.append(s.mn(st.last_success.data_time))
+        init.append(horizon.minutes_from_start(st.last_success.data_time))
     above = {i: ancestors(g, i) for i in tables}
-    dur = {i: s.dur[i] / 60.0 for i in tables}
-    src_at = {f: [s.mn(o) if (o := s.obs(f, t)) is not None else None for t in s.ticks]
-              for f in anc if s.source[f]}
+    dur = {i: horizon.duration_seconds[i] / 60.0 for i in tables}
+    minutes = horizon.minutes_from_start
+    src_at = {f: [minutes(o) if (o := horizon.source_freshness(f, t)) is not None else None for t in horizon.ticks]
+              for f in anc if horizon.is_source[f]}
 
     def source(f: int, k: int, t: float) -> float:
         v = src_at[f][k]
@@ -79,12 +80,12 @@ def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int 
 
     def frontier_min(i: int, D, k: int, t: float) -> float | None:
         best = None
-        for f in s.hook_fr[i] if s.table[i] else s.fr[i]:
-            if s.source[f]:
+        for f in horizon.hook_frontier[i] if horizon.is_table_like[i] else horizon.frontier[i]:
+            if horizon.is_source[f]:
                 v = source(f, k, t)
             elif f in pos:
                 v = D[pos[f]]
-            elif s.passthru[f]:
+            elif horizon.is_pass_through[f]:
                 v = t
             else:
                 continue  # seeds: no time
@@ -93,16 +94,17 @@ def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int 
         return best
 
     def node_cur(D, k: int, t: float) -> float | None:
-        return D[pos[x]] if s.table[x] else frontier_min(x, D, k, t)
+        return D[pos[x]] if horizon.is_table_like[x] else frontier_min(x, D, k, t)
 
-    req = s.req[m]
-    samples = [s.mn(t) for t in s.samples]
+    req = horizon.requirements[m]
+    samples = [horizon.minutes_from_start(t) for t in horizon.samples]
     per_tick: list[list[int]] = [[] for _ in range(K)]
     for j, t in enumerate(samples):
         k = bisect_right(tick_m, t) - 1
         if k >= 0:
             per_tick[k].append(j)
-    before = sum(1 for j, t in enumerate(samples) if t < tick_m[0] and (c := node_cur(init, 0, t)) is not None and c < req[j])
+    before = sum(1 for j, t in enumerate(samples)
+                 if t < tick_m[0] and (c := node_cur(init, 0, t)) is not None and c < req[j])
 
     n = len(tables)
     states: dict[tuple, int] = {tuple(init): before}
@@ -141,7 +143,7 @@ def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int 
                     how[key] = (D, mask)
         kept: list[tuple[tuple, int]] = []
         for D, c in sorted(nxt.items(), key=lambda kv: kv[1]):
-            if not any(c2 <= c and all(a >= b2 for a, b2 in zip(D2, D)) for D2, c2 in kept):
+            if not any(c2 <= c and all(a >= b2 for a, b2 in zip(D2, D, strict=True)) for D2, c2 in kept):
                 kept.append((D, c))
         states = dict(kept)
         back.append(how)
@@ -150,7 +152,7 @@ def offline_optimum(s, m: int, limit: int, schedule: list | None = None) -> int 
         D = best
         for k in range(K - 1, -1, -1):
             D, mask = back[k][D]
-            schedule.append((s.ticks[k], [tables[q] for q in range(n) if mask >> q & 1]))
+            schedule.append((horizon.ticks[k], [tables[q] for q in range(n) if mask >> q & 1]))
         schedule.reverse()
     return states[best]
 
@@ -166,53 +168,58 @@ def main(argv: list[str] | None = None) -> int:
     end = bench_cost.START + timedelta(hours=args.hours)
     _, arrivals = bench_cost.make_arrivals(nodes, bench_cost.START - timedelta(hours=2), end, args.arrival_seed)
     state = sim.fresh_state(nodes, bench_cost.START - timedelta(minutes=args.interval), arrivals)
-    s = sim._Setup(nodes, state, arrivals, bench_cost.START, end, args.interval, None, sim.DEFAULT_RESOLUTION_MINUTES)
-    trace: list = []
-    fr, viol = sim._run(s, "freshrun", trace)
-    bound = sim._Bound(s)
+    horizon = sim.Horizon(nodes, state, arrivals, bench_cost.START, end, args.interval)
+    trace: list[sim.TickTrace] = []
+    _, overdue = sim.replay(horizon, "freshrun", trace)
+    bound = sim.LowerBound(horizon)
+    graph = horizon.graph
 
     if args.show:
-        ms = [m for m, (x, _, _) in enumerate(s.sla) if s.g.node[x].name == args.show]
+        ms = [m for m, sla in enumerate(horizon.sla_models) if graph.node[sla.node].name == args.show]
         if not ms:
             raise SystemExit(f"{args.show}: not a model with an SLA")
         m = ms[0]
         sched: list = []
-        opt = offline_optimum(s, m, args.max_tables, sched)
+        opt = offline_optimum(horizon, m, args.max_tables, sched)
         if opt is None:
             raise SystemExit(f"{args.show}: more than {args.max_tables} table-like ancestors")
-        mine = set(t for _, ts in sched for t in ts) | ancestors(s.g, s.sla[m][0])
-        name = s.g.node
-        print(f"{args.show}: offline optimum {opt} violated minutes, freshrun {sum(viol[m])}, bound {sum(bound.viol[m])}")
-        for (t, ts), tr in zip(sched, trace):
-            fsel = sorted(name[s.g.index[x.unique_id]].name for x in tr.selected if s.g.index[x.unique_id] in mine
-                          or s.g.index[x.unique_id] == s.sla[m][0])
+        x = horizon.sla_models[m].node
+        mine = set(t for _, ts in sched for t in ts) | ancestors(graph, x)
+        name = graph.node
+        print(f"{args.show}: offline optimum {opt} violated minutes, freshrun {sum(overdue[m])}, "
+              f"bound {sum(bound.unavoidable[m])}")
+        for (t, ts), tr in zip(sched, trace, strict=True):
+            fsel = sorted(name[graph.index[s.unique_id]].name for s in tr.selected
+                          if graph.index[s.unique_id] in mine or graph.index[s.unique_id] == x)
             osel = sorted(name[i].name for i in ts)
             if fsel != osel:
-                print(f"  {t:%m-%d %H:%M}  optimum builds {', '.join(osel) or '-'}; freshrun builds {', '.join(fsel) or '-'}")
-        for j, (a, b) in enumerate(zip(viol[m], bound.viol[m])):
+                print(f"  {t:%m-%d %H:%M}  optimum builds {', '.join(osel) or '-'}; "
+                      f"freshrun builds {', '.join(fsel) or '-'}")
+        for j, (a, b) in enumerate(zip(overdue[m], bound.unavoidable[m], strict=True)):
             if a and not b:
-                print(f"  freshrun overdue at {s.samples[j]:%m-%d %H:%M:%S}, the bound is not")
+                print(f"  freshrun overdue at {horizon.samples[j]:%m-%d %H:%M:%S}, the bound is not")
         return 0
     print("| model | table ancestors | bound | offline optimum | freshrun | freshrun beyond the optimum |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     tot = {"bound": 0, "opt": 0, "fr": 0, "models": 0}
     skipped = 0
-    for m, (x, _, _) in enumerate(s.sla):
-        opt = offline_optimum(s, m, args.max_tables)
-        nt = sum(1 for a in ancestors(s.g, x) if s.table[a]) + (1 if s.table[x] else 0)
+    res = horizon.resolution_minutes
+    for m, (x, _, _) in enumerate(horizon.sla_models):
+        opt = offline_optimum(horizon, m, args.max_tables)
+        nt = sum(1 for a in ancestors(graph, x) if horizon.is_table_like[a]) + (1 if horizon.is_table_like[x] else 0)
         if opt is None:
             skipped += 1
             continue
-        b, f = sum(bound.viol[m]), sum(viol[m])
+        b, f = sum(bound.unavoidable[m]), sum(overdue[m])
         if opt > f:  # freshrun's own builds are one of the schedules searched: this cannot be
-            raise SystemExit(f"{s.g.node[x].name}: offline optimum {opt} > freshrun's {f}: the search is wrong")
+            raise SystemExit(f"{graph.node[x].name}: offline optimum {opt} > freshrun's {f}: the search is wrong")
         tot["bound"] += b
         tot["opt"] += opt
         tot["fr"] += f
         tot["models"] += 1
-        print(f"| {s.g.node[x].name} | {nt} | {b * s.res:g} | {opt * s.res:g} | {f * s.res:g} | {(f - opt) * s.res:g} |")
+        print(f"| {graph.node[x].name} | {nt} | {b * res:g} | {opt * res:g} | {f * res:g} | {(f - opt) * res:g} |")
     print(f"\n{tot['models']} models checked ({skipped} with more than {args.max_tables} tables skipped): "
-          f"bound {tot['bound'] * s.res:g}, offline optimum {tot['opt'] * s.res:g}, freshrun {tot['fr'] * s.res:g} "
+          f"bound {tot['bound'] * res:g}, offline optimum {tot['opt'] * res:g}, freshrun {tot['fr'] * res:g} "
           "violation minutes")
     bad = tot["opt"] < tot["bound"]
     if bad:

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-
 from freshrun.model import Node, Observation, Policy
 from freshrun.plan import assess, plan
 from freshrun.simulate import (
@@ -43,7 +42,10 @@ def graph(*nodes: Node) -> dict[str, Node]:
     return {n.unique_id: n for n in nodes}
 
 
-def hourly(start=T0 - mins(120), end=T0 + mins(600)) -> list[datetime]:
+HOURLY_FROM, HOURLY_UNTIL = T0 - mins(120), T0 + mins(600)
+
+
+def hourly(start: datetime = HOURLY_FROM, end: datetime = HOURLY_UNTIL) -> list[datetime]:
     """New data on the hour, every hour."""
     out, t = [], start
     while t <= end:
@@ -192,7 +194,7 @@ def test_each_tick_is_plan_on_the_simulated_state():
                             random.Random(5))}
     sim, state = run(nodes, arr, hours=8)
     assert sum(len(t.selected) for t in sim.trace) > 10
-    for k, tick in enumerate(sim.trace):
+    for tick in sim.trace:
         t = tick.at
         v = max(x for x in arr[S] if x <= t)
         obs = state[S].observations
