@@ -1,5 +1,5 @@
 {#- One row per model of the project: its current freshness, computed from the
-    audit tables per DESIGN.md §2.  Table-like models: the data time recorded
+    audit tables per docs/design.md.  Table-like models: the data time recorded
     with their latest successful build, lowered when a seed upstream changed
     content or a frontier table was rebuilt since.  Views and ephemeral models:
     the minimum over their frontier's current data times (a view is as fresh

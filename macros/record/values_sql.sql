@@ -1,16 +1,26 @@
-{#- Render rows of Python values as SQL tuples, in one pass (a macro call per
-    value is what makes recording slow on large projects).  `types` gives each
-    column's kind: 's' string, 'n' number, 't' timestamp (datetime or ISO
-    string, UTC), 'b' boolean, 'j' JSON-encoded value.  Returns a list of
-    '(v1, v2, ...)' strings for freshrun.insert_rows. -#}
+{#- Render rows of Python values as SQL tuples for freshrun.insert_rows.
+    `types` gives each column's kind: 's' string, 'n' number, 't' timestamp
+    (datetime or ISO string, UTC), 'b' boolean, 'j' JSON-encoded value.
+    Returns a list of '(v1, v2, ...)' strings.  The hook renders thousands of
+    values per invocation and a macro call per value is what makes recording
+    slow: the strings of all rows are escaped by one freshrun.escape_string
+    call, then the rows are rendered in one pass. -#}
 {% macro values_sql(rows, types) %}
-  {%- set style = freshrun.escape_style() -%}
   {%- set ts_type = dbt.type_timestamp() -%}
+  {%- set texts = [] -%}
+  {%- for row in rows -%}
+    {%- for value, kind in zip(row, types) -%}
+      {%- if kind not in ('t', 'n', 'b') and value is not none -%}
+        {%- do texts.append(tojson(value) if kind == 'j' else value) -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {#- popped in the order they were collected -#}
+  {%- set escaped = freshrun.escape_string(texts, freshrun.escape_style()) | reverse | list -%}
   {%- set out = [] -%}
   {%- for row in rows -%}
     {%- set parts = [] -%}
-    {%- for value in row -%}
-      {%- set kind = types[loop.index0] -%}
+    {%- for value, kind in zip(row, types) -%}
       {%- if kind == 't' -%}
         {%- if value is none or value == '' -%}
           {%- do parts.append('cast(null as ' ~ ts_type ~ ')') -%}
@@ -25,11 +35,7 @@
       {%- elif kind == 'b' -%}
         {%- do parts.append('true' if value else 'false') -%}
       {%- else -%}
-        {%- set text = ((tojson(value) if kind == 'j' else value) | string).replace('\x00', '') -%}
-        {%- if style.backslash -%}{%- set text = text.replace('\\', '\\\\') -%}{%- endif -%}
-        {%- set text = text.replace("'", style.quote) -%}
-        {%- if style.newlines -%}{%- set text = text.replace('\n', '\\n').replace('\r', '\\r') -%}{%- endif -%}
-        {%- do parts.append("'" ~ text ~ "'") -%}
+        {%- do parts.append("'" ~ escaped.pop() ~ "'") -%}
       {%- endif -%}
     {%- endfor -%}
     {%- do out.append('(' ~ parts | join(', ') ~ ')') -%}

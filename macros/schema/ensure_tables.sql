@@ -1,8 +1,8 @@
-{#- Create freshrun's schema and tables if missing, and add columns that a
-    newer package version introduced to tables created by an older one
-    (rows are kept).  Returns a list of problems (strings): a relation that
-    exists with the wrong type cannot be written to and is reported, not
-    replaced. -#}
+{#- Create freshrun's schema and audit tables (table_definitions) if missing,
+    and add columns that a newer package version introduced to tables created
+    by an older one (rows are kept), so upgrading the package needs no
+    migration.  Returns a list of problems (strings): a relation that exists
+    with the wrong type cannot be written to and is reported, not replaced. -#}
 {% macro ensure_tables() %}
   {%- set problems = [] -%}
   {%- set definitions = freshrun.table_definitions() -%}
@@ -26,19 +26,4 @@
     {%- endif -%}
   {%- endfor -%}
   {{ return(problems) }}
-{% endmacro %}
-
-{% macro create_table(relation, columns) %}
-  {{ return(adapter.dispatch('create_table', 'freshrun')(relation, columns)) }}
-{% endmacro %}
-
-{% macro default__create_table(relation, columns) %}
-  {%- set ddl -%}
-    create table if not exists {{ relation }} (
-      {%- for column, type in columns %}
-      {{ column }} {{ type }}{{ ',' if not loop.last }}
-      {%- endfor %}
-    )
-  {%- endset -%}
-  {%- do freshrun.execute(ddl) -%}
 {% endmacro %}

@@ -1,8 +1,3 @@
-{#- The schema that holds freshrun's tables (var `freshrun_schema`, default: the target schema). -#}
-{% macro schema_name() %}
-  {{ return(var('freshrun_schema', target.schema)) }}
-{% endmacro %}
-
 {#- A Relation for one of freshrun's tables, whether or not it exists yet. -#}
 {% macro relation(identifier) %}
   {{ return(api.Relation.create(database=target.database, schema=freshrun.schema_name(), identifier=identifier, type='table')) }}

@@ -40,7 +40,3 @@
     ]
   }) }}
 {% endmacro %}
-
-{% macro version() %}
-  {{ return('0.1.0') }}
-{% endmacro %}

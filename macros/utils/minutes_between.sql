@@ -1,4 +1,6 @@
-{#- Minutes (fractional) from timestamp expression `start` to `end`. -#}
+{#- Minutes (fractional) from timestamp expression `start` to `end`, in SQL:
+    the lag the package's views report.  Dispatched because date arithmetic
+    differs per warehouse. -#}
 {% macro minutes_between(start, end) %}
   {{ return(adapter.dispatch('minutes_between', 'freshrun')(start, end)) }}
 {% endmacro %}

@@ -1,4 +1,6 @@
-{#- The current time as a naive UTC timestamp, in SQL. -#}
+{#- The current time as a naive UTC timestamp, in SQL: the warehouse's clock,
+    which the package's views and the runner (locks, alerts) share.  Dispatched
+    because each warehouse spells it differently. -#}
 {% macro utc_now() %}
   {{ return(adapter.dispatch('utc_now', 'freshrun')()) }}
 {% endmacro %}

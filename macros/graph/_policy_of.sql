@@ -1,11 +1,12 @@
-{#- Normalise a node's freshness policy from its config.  Sources:
-    meta.freshrun.{maximum_lag_minutes, cron_schedule, cron_schedule_timezone};
-    dagster-dbt's meta.dagster.freshness_policy (same fields, an alias);
-    dbt's own freshness.build_after {count, period, updates_on}.
-    Returns {'maximum_lag_minutes', 'cron_schedule', 'cron_schedule_timezone',
-    'build_after_minutes', 'updates_on', 'errors': [...]}.  A malformed value
-    is not used; it is named in 'errors' (field path and what is wrong). -#}
-{% macro policy_of(node) %}
+{#- A model's freshness policy, normalised from its config for freshrun_nodes.
+    Read from meta.freshrun.{maximum_lag_minutes, cron_schedule,
+    cron_schedule_timezone}; dagster-dbt's meta.dagster.freshness_policy (same
+    fields, an alias); dbt's own freshness.build_after {count, period,
+    updates_on}.  Returns {'maximum_lag_minutes', 'cron_schedule',
+    'cron_schedule_timezone', 'build_after_minutes', 'updates_on', 'errors':
+    [...]}.  A malformed value is not used; it is named in 'errors' (field path
+    and what is wrong), so the user is told which model and field to fix. -#}
+{% macro _policy_of(node) %}
   {%- set config = node.get('config') or {} -%}
   {%- set meta = config.get('meta') or node.get('meta') or {} -%}
   {%- set errors = [] -%}
@@ -35,7 +36,7 @@
     {%- endif -%}
     {%- set cron = raw.get('cron_schedule') -%}
     {%- if cron is not none -%}
-      {%- if not freshrun.is_valid_cron(cron) -%}
+      {%- if not freshrun._is_valid_cron(cron) -%}
         {%- do errors.append(prefix ~ '.cron_schedule: not a valid 5-field cron expression: ' ~ cron) -%}
       {%- elif lag is none -%}
         {%- do errors.append(prefix ~ '.cron_schedule: needs maximum_lag_minutes beside it') -%}
@@ -76,8 +77,8 @@
   {{ return(result) }}
 {% endmacro %}
 
-{#- A light syntactic check (the runner validates fully with croniter). -#}
-{% macro is_valid_cron(value) %}
+{#- A light syntactic check of a cron expression (the runner validates fully with croniter). -#}
+{% macro _is_valid_cron(value) %}
   {%- if value is not string -%}{{ return(false) }}{%- endif -%}
   {%- if value.strip() in ('@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually') -%}{{ return(true) }}{%- endif -%}
   {%- set fields = value.split() -%}

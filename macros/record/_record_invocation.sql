@@ -1,7 +1,9 @@
-{#- One row per dbt invocation in freshrun_invocations. -#}
-{% macro record_invocation(results, context, recorded_at, invocation, command, started_at, success=none) %}
+{#- One freshrun_invocations row for the invocation recorded: when it ran,
+    who triggered it, what it selected and whether it succeeded (`success`
+    none: no result failed). -#}
+{% macro _record_invocation(results, context, recorded_at, invocation, command, started_at, success=none) %}
   {%- set failed = [] -%}
-  {%- for result in results if freshrun.status_of(result) in ('error', 'fail', 'runtime error') -%}
+  {%- for result in results if freshrun._status_of(result) in ('error', 'fail', 'runtime error') -%}
     {%- do failed.append(result) -%}
   {%- endfor -%}
   {%- set args = invocation_args_dict or {} -%}

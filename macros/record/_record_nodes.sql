@@ -3,7 +3,7 @@
     a steady project writes nothing here.  The fingerprint is taken from the
     raw config, so policies are only normalised (and malformed ones warned
     about, naming model, file and field) for nodes being recorded. -#}
-{% macro record_nodes(nodes, lineage, recorded_at) %}
+{% macro _record_nodes(nodes, lineage, recorded_at) %}
   {%- set current = {} -%}
   {%- set query -%}
     select unique_id, node_hash from (
@@ -27,15 +27,15 @@
                            node.package_name, node.get('original_file_path'), node.name, lin.frontier, lin.roots, 1] -%}
     {%- set node_hash = local_md5(tojson(fingerprint)) -%}
     {%- if current.get(uid) != node_hash -%}
-      {%- set policy = freshrun.policy_of(node) if node.resource_type == 'model' else {'errors': []} -%}
+      {%- set policy = freshrun._policy_of(node) if node.resource_type == 'model' else {'errors': []} -%}
       {%- for error in policy.errors -%}
         {%- do exceptions.warn('freshrun: invalid policy on ' ~ uid ~ ' (' ~ node.get('original_file_path') ~ '): ' ~ error) -%}
       {%- endfor -%}
       {%- do node_rows.append([
-            uid, node.name, node.resource_type, freshrun.materialization_of(node), (node.get('checksum') or {}).get('checksum'),
+            uid, node.name, node.resource_type, freshrun._materialization_of(node), (node.get('checksum') or {}).get('checksum'),
             policy.get('maximum_lag_minutes'), policy.get('cron_schedule'), policy.get('cron_schedule_timezone'),
             policy.get('build_after_minutes'), policy.get('updates_on'), node.package_name, node.get('original_file_path'),
-            freshrun.is_observed(node), policy.errors | join('; ') if policy.errors else none, node_hash, recorded_at]) -%}
+            freshrun._is_observed(node), policy.errors | join('; ') if policy.errors else none, node_hash, recorded_at]) -%}
       {%- for up in lin.frontier -%}
         {%- do frontier_rows.append([uid, up, 'frontier', node_hash, recorded_at]) -%}
       {%- endfor -%}

@@ -1,21 +1,13 @@
-{#- Timestamps as SQL literals (naive UTC).  Rows for INSERTs are rendered by
-    freshrun.values_sql, which escapes every value that comes from the project. -#}
-
-{% macro sql_timestamp(value) %}
-  {%- set text = freshrun.utc_iso(value) -%}
-  {%- if text is none -%}{{ return('cast(null as ' ~ dbt.type_timestamp() ~ ')') }}{%- endif -%}
-  {{ return("cast('" ~ text ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
-{% endmacro %}
-
-{#- A datetime (aware or naive UTC) or an ISO string -> 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, or none. -#}
-{% macro utc_iso(value) %}
+{#- A datetime (aware or naive UTC) or an ISO string -> 'YYYY-MM-DD HH:MM:SS.ffffff'
+    in UTC, or none: the one text form data times are compared in. -#}
+{% macro _utc_iso(value) %}
   {%- if value is none or value == '' -%}{{ return(none) }}{%- endif -%}
   {%- if value is string -%}
     {%- set text = value | replace('T', ' ') -%}
     {%- if text.endswith('Z') -%}{%- set text = text[:-1] -%}{%- endif -%}
     {%- if text[-6:-5] in ['+', '-'] and text[-3:-2] == ':' -%}
       {%- set parsed = modules.datetime.datetime.fromisoformat(text) -%}
-      {{ return(freshrun.utc_iso(parsed)) }}
+      {{ return(freshrun._utc_iso(parsed)) }}
     {%- endif -%}
     {{ return(text) }}
   {%- endif -%}
