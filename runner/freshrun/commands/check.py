@@ -3,7 +3,6 @@ POST each violation (and recovery) once per transition (see freshrun.alerts)."""
 
 from __future__ import annotations
 
-
 from freshrun.alerts import DEFAULT_TIMEOUT_SECONDS, check_webhook_options, deliver
 from freshrun.errors import EXIT_OK, EXIT_VIOLATED
 from freshrun.options import utc_now

@@ -36,7 +36,8 @@ def run_status(options: CommonOptions) -> int:
 
         print_rows(
             f"Freshness as of {now:%Y-%m-%d %H:%M} UTC (times in UTC)",
-            ["model", "materialized", "last success", "data time", "lag (min)", "policy", "overdue", "blocked by", "next deadline"],
+            ["model", "materialized", "last success", "data time", "lag (min)", "policy", "overdue", "blocked by",
+             "next deadline"],
             [[m["name"], m["materialized"], short(m["last_success_at"]), short(m["data_time"]),
               None if m["lag_minutes"] is None else f"{m['lag_minutes']:.1f}", m["policy"],
               "YES" if m["is_overdue"] else "", name_of(m["blocked_by"]) if m["blocked_by"] else None,
