@@ -93,10 +93,9 @@ SELECT_BY_NAME_UP_TO = 40
 def _selection(selectors: dict[str, str]) -> Iterator[list[str]]:
     """dbt arguments that select exactly these nodes ({unique_id: selector}).
 
-    dbt matches every `--select` word against every node: a thousand words on a
-    thousand-node project take ~3 s, and it grows with the product (a first tick
-    of a 5,000-model project would spend over a minute selecting).  Past a few
-    dozen nodes, freshrun states the set once instead: a run_results.json listing
+    dbt matches every `--select` word against every node, so the cost grows with
+    words times nodes.  Past a few dozen nodes, freshrun states the set once
+    instead: a run_results.json listing
     them as `success`, written with dbt's own artifact classes into a temporary
     directory, selected with `--select result:success --state DIR` (dbt's
     documented result selector, one pass over the graph)."""
