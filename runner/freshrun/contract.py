@@ -8,7 +8,7 @@ here."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 SCHEMA_VAR = "freshrun_schema"  # dbt var naming the audit schema (default: the target schema)
 
@@ -66,6 +66,10 @@ def audit_schema(project: Any) -> tuple[str | None, str]:
     return config.credentials.database, schema or config.credentials.schema
 
 
+@overload
+def naive_utc(value: None) -> None: ...
+@overload
+def naive_utc(value: datetime | str) -> datetime: ...
 def naive_utc(value: Any) -> datetime | None:
     """A timestamp read back from the warehouse (or an ISO string) as the contract's naive UTC."""
     if value is None:

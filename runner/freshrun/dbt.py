@@ -209,7 +209,7 @@ class DbtProject:
             args += ["--vars", json.dumps(self.vars)]
         return args
 
-    def _invoke(self, args: list[str], callbacks: Sequence[Any] = (), env: dict[str, str] | None = None):
+    def _invoke(self, args: list[str], callbacks: Sequence[Any] = (), env: dict[str, str] | None = None) -> Any:
         from dbt.cli.main import dbtRunner
 
         self.release()
@@ -310,7 +310,7 @@ class DbtProject:
         return outcome
 
     # -- SQL through dbt's adapter ----------------------------------------
-    def adapter(self):
+    def adapter(self) -> Any:
         if self._adapter is None:
             from dbt.adapters.factory import get_adapter, register_adapter
             from dbt.config.runtime import RuntimeConfig
@@ -336,7 +336,7 @@ class DbtProject:
         return self._adapter
 
     @property
-    def config(self):
+    def config(self) -> Any:
         self.adapter()
         return self._config
 

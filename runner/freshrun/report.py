@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from freshrun.contract import SHOWN_AS_FAILED_STATUSES, SUCCESS_STATUS
-from freshrun.model import Plan
+from freshrun.model import Plan, Policy
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -68,7 +68,7 @@ def print_json(payload: Any) -> None:
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     return str(value)
 
@@ -117,7 +117,7 @@ def print_violations(violations: list) -> None:
     console.print(table)
 
 
-def policy_text(policy) -> str:
+def policy_text(policy: Policy | None) -> str:
     """A node's policy in a few words (`lazy` when it has none)."""
     if policy is None:
         return "lazy"

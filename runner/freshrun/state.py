@@ -121,7 +121,7 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
     return WarehouseState(dict(states), [naive_utc(r["started_at"]) for r in ticks], schema)
 
 
-def _finished_at(row: dict[str, Any]) -> datetime | None:
+def _finished_at(row: dict[str, Any]) -> datetime:
     return naive_utc(row["completed_at"] or row["recorded_at"])
 
 
@@ -151,14 +151,15 @@ def _fold_events(node_state: NodeState, rows: list[dict[str, Any]]) -> None:
                 node_state.content_changes.append(naive_utc(load["started_at"]))
 
 
-def _mark_relations(states, graph_nodes, manifest, existing) -> None:
+def _mark_relations(states: dict[str, NodeState], graph_nodes: Iterable[Any], manifest: Any,
+                    existing: set[tuple[str, str, str]]) -> None:
     for node in graph_nodes:
         key = _relation_key(manifest, node.unique_id)
         if key is not None:
             states[node.unique_id].relation_exists = key in existing or ("", key[1], key[2]) in existing
 
 
-def _rows(adapter, sql: str) -> list[dict[str, Any]]:
+def _rows(adapter: Any, sql: str) -> list[dict[str, Any]]:
     _, table = adapter.execute(sql, fetch=True)
     columns = list(table.column_names)
     return [dict(zip(columns, row, strict=True)) for row in table.rows]
@@ -175,7 +176,7 @@ def _relation_key(manifest: Any, uid: str) -> tuple[str, str, str] | None:
     return (str(node.database or "").lower(), str(node.schema).lower(), str(name).lower())
 
 
-def _existing_relations(adapter, manifest: Any, database: str | None, schema: str) -> set[tuple[str, str, str]]:
+def _existing_relations(adapter: Any, manifest: Any, database: str | None, schema: str) -> set[tuple[str, str, str]]:
     schemas = {(node.database, node.schema) for node in manifest.nodes.values()
                if getattr(getattr(node, "resource_type", None), "value", None) in BUILT_RESOURCE_TYPES}
     schemas.add((database, schema))

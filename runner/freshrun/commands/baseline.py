@@ -8,10 +8,12 @@ builds only what policies need."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from freshrun.contract import BUILT_RESOURCE_TYPES
 from freshrun.errors import EXIT_OK
 from freshrun.lock import WarehouseLock
+from freshrun.model import Node
 from freshrun.options import utc_now
 from freshrun.report import console, print_json, print_rows
 from freshrun.session import CommonOptions, Session
@@ -61,7 +63,7 @@ def run_baseline(options: CommonOptions, dry_run: bool = False, lock_timeout: fl
         session.close()
 
 
-def _topological(nodes) -> list[str]:
+def _topological(nodes: Mapping[str, Node]) -> list[str]:
     order: list[str] = []
     seen: set[str] = set()
     for start in sorted(nodes):
