@@ -37,6 +37,10 @@
       ('invocation_id', s), ('dbt_command', s), ('started_at', ts), ('completed_at', ts),
       ('target_name', s), ('triggered_by', s), ('freshrun_version', s), ('selector', s),
       ('success', b), ('recorded_at', ts)
+    ],
+    'freshrun_alerts': [
+      ('unique_id', s), ('event', s), ('claimed_at', ts), ('claimant', s), ('sent', b), ('error', s),
+      ('recorded_at', ts)
     ]
   }) }}
 {% endmacro %}

@@ -26,67 +26,42 @@ state its last *sent* event announced (no sent event yet + overdue ->
 A claim with no outcome after ``CLAIM_TTL`` (its process died) is ignored.
 
 The pure functions (``transitions``, ``winner``, ``payload``) hold the logic and
-are unit-tested; :class:`AlertStore` is the SQL; :func:`deliver` runs the
-protocol; :func:`notify_transitions` is what ``freshrun run --webhook`` calls.
+are unit-tested; :class:`~freshrun.alert_store.AlertStore` is the SQL;
+:func:`deliver` runs the protocol; :func:`notify_transitions` is what
+``freshrun run --webhook`` calls.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
+from freshrun.alert_store import AlertRow, AlertStore
+from freshrun.contract import ALERTS
 from freshrun.errors import ConfigError, FreshrunError
 from freshrun.model import Assessment
+from freshrun.rows import AuditTables
+from freshrun.webhook import Unreachable, post_json
+
+__all__ = [
+    "RECOVERED", "VIOLATED", "AlertResult", "AlertRow", "Transition", "Unreachable", "check_webhook_options",
+    "deliver", "notify_transitions", "overdue_by_model", "payload", "post_json", "transitions", "winner",
+]
 
 VIOLATED = "violated"
 RECOVERED = "recovered"
-TABLE = "freshrun_alerts"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 CLAIM_TTL = timedelta(minutes=10)
 MIN_SETTLE_SECONDS = 1.0
-ROWS_PER_INSERT = 500
-# (column, type label): labels go through the adapter's Column.translate_type
-COLUMNS = (
-    ("unique_id", "string"),
-    ("event", "string"),
-    ("claimed_at", "timestamp"),
-    ("claimant", "string"),
-    ("sent", "boolean"),
-    ("error", "string"),
-    ("recorded_at", "timestamp"),
-)
 
 
 # --------------------------------------------------------------------------- pure logic
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    """One row of ``freshrun_alerts``."""
-
-    unique_id: str
-    event: str
-    claimed_at: datetime
-    claimant: str
-    sent: bool = False
-    error: str | None = None
-    recorded_at: datetime | None = None
-
-    @property
-    def is_claim(self) -> bool:
-        return not self.sent and self.error is None
-
-    @property
-    def is_outcome(self) -> bool:
-        return not self.is_claim
 
 
 @dataclass(frozen=True)
@@ -173,7 +148,8 @@ def payload(event: str, a: Assessment, now: datetime) -> dict[str, Any]:
         if a.blocked_by:
             text += f"; blocked by {a.blocked_by} (no new data)"
     else:
-        text = f":large_green_circle: freshrun: {a.name} has recovered: lag {_fmt_minutes(a.lag_minutes)}, policy {_policy(a)}"
+        text = (f":large_green_circle: freshrun: {a.name} has recovered: lag {_fmt_minutes(a.lag_minutes)}, "
+                f"policy {_policy(a)}")
     return {
         "text": text,
         "event": event,
@@ -201,159 +177,6 @@ def check_webhook_options(url: str | None, timeout: float) -> None:
         raise ConfigError(f"--webhook-timeout: must be more than zero seconds, got {timeout:g}")
 
 
-# --------------------------------------------------------------------------- HTTP
-
-
-class Unreachable(Exception):
-    """The webhook could not be reached at all (refused, timed out, DNS...)."""
-
-
-def post_json(url: str, body: Mapping[str, Any], timeout: float) -> None:
-    """POST `body` as JSON; raise on any failure (HTTP status >= 300 included).
-    Error messages never contain the URL (webhook URLs carry secrets)."""
-    data = json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "User-Agent": "freshrun-alerts"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http/https checked)
-            response.read(65536)
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        raise Unreachable("timed out" if isinstance(reason, (socket.timeout, TimeoutError)) else str(reason)) from None
-    except (socket.timeout, TimeoutError):
-        raise Unreachable(f"timed out after {timeout:g} s") from None
-    except OSError as exc:
-        raise Unreachable(str(exc) or type(exc).__name__) from None
-
-
-# --------------------------------------------------------------------------- warehouse
-
-
-def _naive(value: Any) -> datetime | None:
-    from freshrun.state import naive_utc
-
-    return naive_utc(value)
-
-
-class AlertStore:
-    """``freshrun_alerts`` through dbt's adapter: DDL and literals from the adapter,
-    the clock and string escaping from the freshrun package's dispatched macros."""
-
-    def __init__(self, adapter: Any, database: str | None, schema: str):
-        self.adapter = adapter
-        self.database, self.schema = database, schema
-        self.relation = adapter.Relation.create(database=database, schema=schema, identifier=TABLE)
-        self._style: dict[str, Any] | None = None
-        self._now_sql: str | None = None
-
-    # -- SQL pieces ---------------------------------------------------------
-    def _type(self, label: str) -> str:
-        return self.adapter.Column.translate_type(label)
-
-    def _macro(self, name: str) -> Any:
-        return self.adapter.execute_macro(name, project="freshrun")
-
-    def now_sql(self) -> str:
-        """The warehouse's clock as a naive UTC timestamp (freshrun.utc_now)."""
-        if self._now_sql is None:
-            try:
-                self._now_sql = str(self._macro("utc_now")).strip()
-            except Exception:  # the package's macros unavailable: standard SQL, session time zone
-                self._now_sql = f"cast(current_timestamp as {self._type('timestamp')})"
-        return self._now_sql
-
-    def literal(self, value: Any, label: str = "string") -> str:
-        if value is None:
-            return f"cast(null as {self._type(label)})"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, datetime):
-            return f"cast('{value:%Y-%m-%d %H:%M:%S.%f}' as {self._type('timestamp')})"
-        if self._style is None:
-            try:
-                self._style = dict(self._macro("escape_style"))
-            except Exception:
-                self._style = {"backslash": False, "quote": "''", "newlines": False}
-        text = str(value).replace("\x00", "")
-        if self._style.get("backslash"):
-            text = text.replace("\\", "\\\\")
-        text = text.replace("'", self._style.get("quote", "''"))
-        if self._style.get("newlines"):
-            text = text.replace("\n", "\\n").replace("\r", "\\r")
-        return f"'{text}'"
-
-    # -- statements ---------------------------------------------------------
-    def _write(self, sql: str) -> None:
-        """One statement, in its own transaction, committed."""
-        self.adapter.execute(sql, auto_begin=True)
-        self.adapter.commit_if_has_connection()
-
-    def _read(self, sql: str) -> list[dict[str, Any]]:
-        """A query in a transaction of its own (so that the next write's
-        transaction -- and its clock -- starts fresh)."""
-        _, table = self.adapter.execute(sql, auto_begin=True, fetch=True)
-        self.adapter.commit_if_has_connection()
-        cols = [c.lower() for c in table.column_names]
-        return [dict(zip(cols, row)) for row in table.rows]
-
-    def exists(self) -> bool:
-        return self.adapter.get_relation(self.database, self.schema, TABLE) is not None
-
-    def ensure(self) -> None:
-        """Create the table if missing (tolerating another process creating it concurrently)."""
-        if self.exists():
-            return
-        cols = ", ".join(f"{name} {self._type(label)}" for name, label in COLUMNS)
-        try:
-            self._write(f"create table if not exists {self.relation} ({cols})")
-        except Exception:
-            # PostgreSQL: two concurrent `create table if not exists` can collide on its catalog
-            self.adapter.connections.rollback_if_open()
-            if not self.exists():
-                raise
-
-    def clock(self) -> datetime:
-        return _naive(self._read(f"select {self.now_sql()} as now")[0]["now"])
-
-    def _rows(self, sql: str) -> list[AlertRow]:
-        return [AlertRow(r["unique_id"], r["event"], _naive(r["claimed_at"]), r["claimant"], bool(r["sent"]),
-                         r["error"], _naive(r["recorded_at"])) for r in self._read(sql)]
-
-    _COLS = "unique_id, event, claimed_at, claimant, sent, error, recorded_at"
-
-    def outcomes(self) -> list[AlertRow]:
-        """Per model: its latest sent row and its latest failed row."""
-        return self._rows(f"""
-            select {self._COLS} from (
-                select {self._COLS},
-                       row_number() over (partition by unique_id, sent
-                                          order by recorded_at desc, claimed_at desc, claimant desc) as rn
-                from {self.relation}
-                where sent = true or error is not null
-            ) latest
-            where rn = 1""")
-
-    def recent(self, since: datetime) -> list[AlertRow]:
-        """Every claim and outcome of claims made since `since`."""
-        return self._rows(f"select {self._COLS} from {self.relation} where claimed_at >= {self.literal(since)}")
-
-    def append(self, rows: Sequence[tuple[str, str, datetime | None, str, bool, str | None]]) -> None:
-        """Append (unique_id, event, claimed_at, claimant, sent, error) rows; claimed_at None
-        means now (the warehouse's clock); recorded_at is always now."""
-        now = self.now_sql()
-        for i in range(0, len(rows), ROWS_PER_INSERT):
-            values = ",\n".join(
-                "(" + ", ".join([self.literal(uid), self.literal(event),
-                                 now if claimed_at is None else self.literal(claimed_at),
-                                 self.literal(claimant), self.literal(sent), self.literal(error),
-                                 now]) + ")"
-                for uid, event, claimed_at, claimant, sent, error in rows[i:i + ROWS_PER_INSERT])
-            self._write(f"insert into {self.relation} ({self._COLS}) values\n{values}")
-
-
 # --------------------------------------------------------------------------- the protocol
 
 
@@ -373,17 +196,14 @@ def deliver(
     """Run the alert protocol for the current assessment.  Returns (the transitions this
     process won, with their outcome; warnings).  Webhook and warehouse problems are
     warnings: the transition is claimed again on the next tick."""
-    from freshrun.state import freshrun_schema
-
     overdue = overdue_by_model(assessed, scope)
     warnings: list[str] = []
     results: list[AlertResult] = []
     claimant = new_claimant()
     try:
-        database, schema = freshrun_schema(project)
         # one connection for the whole protocol (DuckDB: no other process slips in between)
         with project.connection() as adapter:
-            store = AlertStore(adapter, database, schema)
+            store = AlertStore(AuditTables(adapter, project))
             exists = store.exists()
             if not exists and not any(overdue.values()):
                 return [], []  # nothing ever sent, nothing overdue: nothing to do
@@ -421,9 +241,9 @@ def deliver(
             if outcomes:
                 store.append(outcomes)
     except FreshrunError as exc:
-        warnings.append(f"alerts: could not use {TABLE} in the warehouse: {exc}")
+        warnings.append(f"alerts: could not use {ALERTS} in the warehouse: {exc}")
     except Exception as exc:
-        warnings.append(f"alerts: could not use {TABLE} in the warehouse: {type(exc).__name__}: {exc}")
+        warnings.append(f"alerts: could not use {ALERTS} in the warehouse: {type(exc).__name__}: {exc}")
     return results, warnings
 
 

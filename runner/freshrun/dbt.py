@@ -9,21 +9,23 @@ import json
 import os
 import re
 from argparse import Namespace
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from freshrun.errors import ConfigError, FreshrunError, LockedError
 from freshrun.options import utc_now
 from freshrun.signals import received as interrupted_by_signal
 from freshrun.signals import wait_received
 
-_LOCK_PATTERNS = ("could not set lock on file", "conflicting lock is held")
+LOCK_PATTERNS = ("could not set lock on file", "conflicting lock is held")  # DuckDB: another process has the file
 
 
-def _classify(message: str, what: str) -> FreshrunError:
+def classify_error(message: str, what: str) -> FreshrunError:
+    """A dbt or database error message as the FreshrunError (and exit code) it stands for."""
     low = message.lower()
-    if any(p in low for p in _LOCK_PATTERNS):
+    if any(p in low for p in LOCK_PATTERNS):
         holder = re.search(r"\(PID (\d+)\)", message)
         who = f" (held by process {holder.group(1)})" if holder else ""
         return LockedError(f"the DuckDB database is in use by another process{who}: another freshrun tick or dbt "
@@ -31,9 +33,6 @@ def _classify(message: str, what: str) -> FreshrunError:
     if "could not find profile named" in low or "profile" in low and "not found" in low:
         return ConfigError(f"{what}: {message.strip()}")
     return ConfigError(f"{what}: {message.strip()}")
-
-
-RESOURCE_TYPES_RECORDED = ("model", "seed", "snapshot", "test", "unit_test")
 
 
 @dataclass
@@ -94,10 +93,9 @@ SELECT_BY_NAME_UP_TO = 40
 def _selection(selectors: dict[str, str]) -> Iterator[list[str]]:
     """dbt arguments that select exactly these nodes ({unique_id: selector}).
 
-    dbt matches every `--select` word against every node: a thousand words on a
-    thousand-node project take ~3 s, and it grows with the product (a first tick
-    of a 5,000-model project would spend over a minute selecting).  Past a few
-    dozen nodes, freshrun states the set once instead: a run_results.json listing
+    dbt matches every `--select` word against every node, so the cost grows with
+    words times nodes.  Past a few dozen nodes, freshrun states the set once
+    instead: a run_results.json listing
     them as `success`, written with dbt's own artifact classes into a temporary
     directory, selected with `--select result:success --state DIR` (dbt's
     documented result selector, one pass over the graph)."""
@@ -211,7 +209,7 @@ class DbtProject:
             args += ["--vars", json.dumps(self.vars)]
         return args
 
-    def _invoke(self, args: list[str], callbacks: Sequence[Any] = (), env: dict[str, str] | None = None):
+    def _invoke(self, args: list[str], callbacks: Sequence[Any] = (), env: dict[str, str] | None = None) -> Any:
         from dbt.cli.main import dbtRunner
 
         self.release()
@@ -242,7 +240,7 @@ class DbtProject:
         res = self._invoke(["parse", "--quiet", "--no-write-json", *self._common()], callbacks=[on_event])
         if not res.success or res.result is None:
             detail = str(res.exception) if res.exception else "\n".join(errors) or "dbt parse failed"
-            raise _classify(detail, "dbt could not parse the project")
+            raise classify_error(detail, "dbt could not parse the project")
         self.manifest = res.result
         return self.manifest
 
@@ -262,9 +260,8 @@ class DbtProject:
         if exclude:
             args += ["--exclude", *exclude]
         import io
-        import contextlib as cl
 
-        with cl.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()):
             res = self._invoke(args, callbacks=[on_event])
         if not res.success:
             raise ConfigError(f"invalid --select/--exclude: {res.exception}")
@@ -281,7 +278,8 @@ class DbtProject:
             res = self._invoke(args, env={"FRESHRUN_CONTEXT": json.dumps(context)})
         return res.exception is None
 
-    def build(self, selectors: dict[str, str], command: str, context: dict[str, Any], to_stderr: bool = False) -> "BuildOutcome":
+    def build(self, selectors: dict[str, str], command: str, context: dict[str, Any],
+              to_stderr: bool = False) -> BuildOutcome:
         """Run `dbt build|run --select <selectors>` as one invocation.
         dbt's progress lines go to stdout, or to stderr when stdout carries JSON.
         Node results are collected as dbt reports each one finished, so they are
@@ -296,8 +294,8 @@ class DbtProject:
             if msg.info.name == "NodeFinished":
                 outcome.finished.append(_finished_result(msg.data, interrupted_by_signal()))
 
-        with _selection(selectors) as selection, \
-                contextlib.redirect_stdout(_ProgressStream(sys.stderr if to_stderr else sys.stdout)), _keep_cancelling():
+        progress = _ProgressStream(sys.stderr if to_stderr else sys.stdout)
+        with _selection(selectors) as selection, contextlib.redirect_stdout(progress), _keep_cancelling():
             res = self._invoke([command, *self._common(), *selection], callbacks=[on_event],
                                env={"FRESHRUN_CONTEXT": json.dumps(context)})
         if isinstance(res.exception, KeyboardInterrupt) or (res.result is None and interrupted_by_signal()):
@@ -307,12 +305,12 @@ class DbtProject:
             outcome.interrupted = True
             return outcome
         if res.result is None:
-            raise _classify(str(res.exception), f"dbt {command} failed")
+            raise classify_error(str(res.exception), f"dbt {command} failed")
         outcome.completed = True
         return outcome
 
     # -- SQL through dbt's adapter ----------------------------------------
-    def adapter(self):
+    def adapter(self) -> Any:
         if self._adapter is None:
             from dbt.adapters.factory import get_adapter, register_adapter
             from dbt.config.runtime import RuntimeConfig
@@ -320,7 +318,8 @@ class DbtProject:
             from dbt.flags import set_from_args
             from dbt.mp_context import get_mp_context
 
-            args = Namespace(project_dir=str(self.project_dir), profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
+            args = Namespace(project_dir=str(self.project_dir),
+                             profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
                              target=self.target, profile=None, vars=self.vars or {}, threads=None)
             try:
                 set_from_args(args, None)
@@ -328,7 +327,7 @@ class DbtProject:
                 with _dbt_quiet():  # no "Registered adapter" line after dbt's own output
                     register_adapter(self._config, get_mp_context())
             except Exception as exc:  # dbt raises its own exception types for profile problems
-                raise _classify(str(exc), "could not load the dbt profile") from exc
+                raise classify_error(str(exc), "could not load the dbt profile") from exc
             adapter = get_adapter(self._config)
             if self.manifest is not None:
                 adapter.set_macro_resolver(self.manifest)
@@ -337,7 +336,7 @@ class DbtProject:
         return self._adapter
 
     @property
-    def config(self):
+    def config(self) -> Any:
         self.adapter()
         return self._config
 
@@ -350,13 +349,13 @@ class DbtProject:
         except FreshrunError:
             raise
         except Exception as exc:
-            raise _classify(str(exc), "could not query the warehouse") from exc
+            raise classify_error(str(exc), "could not query the warehouse") from exc
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         with self.connection() as adapter:
             _, table = adapter.execute(sql, fetch=True)
-            cols = list(table.column_names)
-            return [dict(zip(cols, row)) for row in table.rows]
+            columns = list(table.column_names)
+            return [dict(zip(columns, row, strict=True)) for row in table.rows]
 
     def release(self) -> None:
         """Close our connections (DuckDB allows one writer per file)."""

@@ -22,11 +22,12 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from freshrun.contract import LOCKS, naive_utc
 from freshrun.dbt import DbtProject
 from freshrun.errors import LockedError
-from freshrun.state import freshrun_schema, naive_utc
+from freshrun.rows import AuditTables, Computed
 
 LOCK_NAME = "tick"
 SETTLE_SECONDS = 0.3
@@ -46,7 +47,7 @@ class Holder:
 
 
 def _hostname() -> str:
-    return socket.gethostname()[:100].replace("'", "")
+    return socket.gethostname()[:100]
 
 
 def _pid_alive(pid: int) -> bool:
@@ -67,22 +68,10 @@ class WarehouseLock:
         self.owner = uuid.uuid4().hex
         self.held = False
 
-    def _table(self, adapter) -> str:
-        database, schema = freshrun_schema(self.project)
-        return str(adapter.Relation.create(database=database, schema=schema, identifier="freshrun_locks"))
-
-    def _ensure_table(self, adapter) -> None:
-        database, schema = freshrun_schema(self.project)
-        if adapter.get_relation(database, schema, "freshrun_locks") is None:
-            adapter.execute_macro("ensure_tables", project="freshrun")
-
-    def _now_sql(self, adapter) -> str:
-        return str(adapter.execute_macro("utc_now", project="freshrun")).strip()
-
-    def _claims(self, adapter, table: str) -> list[Holder]:
-        _, rows = adapter.execute(
-            f"select owner, host, pid, event, claimed_at, expires_at, {self._now_sql(adapter)} as now_at "
-            f"from {table} where lock_name = '{LOCK_NAME}'", fetch=True)
+    def _claims(self, tables: AuditTables) -> list[Holder]:
+        _, rows = tables.adapter.execute(
+            f"select owner, host, pid, event, claimed_at, expires_at, {tables.clock().sql} as now_at "
+            f"from {tables.relation(LOCKS)} where lock_name = '{LOCK_NAME}'", fetch=True)
         released = {r[0] for r in rows.rows if r[3] == "release"}
         live = []
         for r in rows.rows:
@@ -90,48 +79,46 @@ class WarehouseLock:
                 live.append(Holder(r[0], r[1], int(r[2]), naive_utc(r[4]), naive_utc(r[5])))
         return sorted(live, key=lambda h: (h.at, h.owner))
 
-    def _reap_dead(self, adapter, table: str, claims: list[Holder]) -> list[Holder]:
+    def _reap_dead(self, tables: AuditTables, claims: list[Holder]) -> list[Holder]:
         """Drop (and release) live claims of processes on this host that no longer exist."""
         host = _hostname()
         alive = []
         for claim in claims:
             if claim.host == host and claim.pid != os.getpid() and not _pid_alive(claim.pid):
-                self._append(adapter, table, "release", owner=claim.owner, pid=claim.pid)
+                self._append(tables, "release", owner=claim.owner, pid=claim.pid)
             else:
                 alive.append(claim)
         return alive
 
-    def _append(self, adapter, table: str, event: str, owner: str | None = None, pid: int | None = None) -> None:
-        now = self._now_sql(adapter)
+    def _append(self, tables: AuditTables, event: str, owner: str | None = None, pid: int | None = None) -> None:
+        """One `acquire` or `release` row, stamped with the warehouse's clock."""
+        now = tables.clock()
         expires = now
         if event == "acquire":
-            expires = str(adapter.execute_macro("dateadd", project="dbt", kwargs={
-                "datepart": "minute", "interval": int(self.ttl), "from_date_or_timestamp": now})).strip()
-        adapter.execute(
-            f"insert into {table} (lock_name, owner, host, pid, event, claimed_at, expires_at) values "
-            f"('{LOCK_NAME}', '{owner or self.owner}', '{_hostname()}', {pid or os.getpid()}, "
-            f"'{event}', {now}, {expires})", auto_begin=True)
-        adapter.commit_if_has_connection()
+            expires = Computed(str(tables.adapter.execute_macro("dateadd", project="dbt", kwargs={
+                "datepart": "minute", "interval": int(self.ttl), "from_date_or_timestamp": now.sql})).strip())
+        tables.append(LOCKS, [{"lock_name": LOCK_NAME, "owner": owner or self.owner, "host": _hostname(),
+                               "pid": pid or os.getpid(), "event": event, "claimed_at": now, "expires_at": expires}])
 
     def _attempt(self) -> Holder | None:
         """One try: None when we hold the lock, else the holder.  Connections are
         closed while waiting (on DuckDB an open connection blocks every other process)."""
         self.owner = uuid.uuid4().hex  # a fresh claim per attempt: a withdrawn claim never counts again
         with self.project.connection() as adapter:
-            self._ensure_table(adapter)
-            table = self._table(adapter)
-            self._append(adapter, table, "acquire")
-            claims = self._reap_dead(adapter, table, self._claims(adapter, table))
+            tables = AuditTables(adapter, self.project)
+            tables.ensure(LOCKS)
+            self._append(tables, "acquire")
+            claims = self._reap_dead(tables, self._claims(tables))
         self.project.release()
         if claims and claims[0].owner == self.owner:
             time.sleep(SETTLE_SECONDS)
             with self.project.connection() as adapter:
-                claims = self._claims(adapter, table)
+                claims = self._claims(AuditTables(adapter, self.project))
             self.project.release()
         if claims and claims[0].owner == self.owner:
             return None
         with self.project.connection() as adapter:
-            self._append(adapter, table, "release")
+            self._append(AuditTables(adapter, self.project), "release")
         self.project.release()
         others = [c for c in claims if c.owner != self.owner]
         return others[0] if others else Holder("unknown", "unknown", 0, datetime.min, datetime.min)
@@ -159,7 +146,7 @@ class WarehouseLock:
             return
         try:
             with self.project.connection() as adapter:
-                self._append(adapter, self._table(adapter), "release")
+                self._append(AuditTables(adapter, self.project), "release")
         finally:
             self.held = False
             self.project.release()

@@ -1,14 +1,15 @@
 """Lineage and policies from dbt's manifest, validated.
 
-Policy fields (DESIGN.md §1): meta.freshrun.{maximum_lag_minutes,
+Policy fields (docs/design.md): meta.freshrun.{maximum_lag_minutes,
 cron_schedule, cron_schedule_timezone}; dagster-dbt's
 meta.dagster.freshness_policy as an alias; dbt's freshness.build_after.
 A malformed value is a PolicyError naming the model, its file and the field."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from croniter import croniter

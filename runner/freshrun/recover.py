@@ -15,27 +15,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from freshrun.dbt import RESOURCE_TYPES_RECORDED, BuildOutcome, DbtProject
-from freshrun.state import freshrun_schema
+from freshrun.contract import EVENTS, INVOCATION_FAILED_STATUSES, INVOCATIONS, RECORDED_RESOURCE_TYPES
+from freshrun.dbt import BuildOutcome, DbtProject
+from freshrun.rows import AuditTables
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _recorded(adapter, project: DbtProject, invocation_id: str) -> tuple[bool, set[str]]:
+def _recorded(tables: AuditTables, invocation_id: str) -> tuple[bool, set[str]]:
     """(is the invocation row there, unique_ids with an event row) for one invocation."""
-    database, schema = freshrun_schema(project)
-    invocations = adapter.get_relation(database, schema, "freshrun_invocations")
-    events = adapter.get_relation(database, schema, "freshrun_events")
+    invocations = tables.existing(INVOCATIONS)
+    events = tables.existing(EVENTS)
     if invocations is None or events is None:
         return False, set()
-    _, table = adapter.execute(f"select count(*) from {invocations} where invocation_id = {_quote(invocation_id)}",
-                               fetch=True)
+    invocation = tables.literal(invocation_id)
+    _, table = tables.adapter.execute(f"select count(*) from {invocations} where invocation_id = {invocation}",
+                                      fetch=True)
     if table.rows[0][0]:
         return True, set()  # the hook writes the invocation row last: it got to the end
-    _, table = adapter.execute(f"select unique_id from {events} where invocation_id = {_quote(invocation_id)}",
-                               fetch=True)
+    _, table = tables.adapter.execute(f"select unique_id from {events} where invocation_id = {invocation}",
+                                      fetch=True)
     return False, {row[0] for row in table.rows}
 
 
@@ -45,17 +42,16 @@ def record_missing(project: DbtProject, outcome: BuildOutcome) -> int:
         return 0
     manifest = project.manifest
     with project.connection() as adapter:
-        complete, present = _recorded(adapter, project, outcome.invocation_id)
+        complete, present = _recorded(AuditTables(adapter, project), outcome.invocation_id)
         if complete:
             return 0
         results: list[dict[str, Any]] = []
         for r in outcome.finished:
             node = manifest.nodes.get(r["unique_id"])
-            if node is None or r["unique_id"] in present or r["resource_type"] not in RESOURCE_TYPES_RECORDED:
+            if node is None or r["unique_id"] in present or r["resource_type"] not in RECORDED_RESOURCE_TYPES:
                 continue
             results.append({**r, "node": node})
-        success = outcome.completed and not any(r["status"] in ("error", "fail", "runtime error", "interrupted")
-                                                for r in outcome.finished)
+        success = outcome.completed and not any(r["status"] in INVOCATION_FAILED_STATUSES for r in outcome.finished)
         written = adapter.execute_macro("record_recovered", project="freshrun", kwargs={
             "results": results, "invocation": outcome.invocation_id, "command": outcome.command,
             "started_at": outcome.started_at, "context": outcome.context, "with_invocation": True,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from freshrun.model import Plan
+from freshrun.contract import SHOWN_AS_FAILED_STATUSES, SUCCESS_STATUS
+from freshrun.model import Plan, Policy
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -37,7 +39,8 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 1)
 
 
-def plan_json(plan: Plan, results: list[tuple[str, str]] | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def plan_json(plan: Plan, results: list[tuple[str, str]] | None = None,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "now": iso(plan.now),
         "interval_minutes": plan.interval_minutes,
@@ -65,7 +68,7 @@ def print_json(payload: Any) -> None:
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     return str(value)
 
@@ -82,7 +85,8 @@ def print_plan(plan: Plan, title: str, results: dict[str, str] | None = None, vi
             row = [s.name, ", ".join(s.reasons)]
             if results is not None:
                 status = results.get(s.unique_id, "not run")
-                colour = "green" if status == "success" else "red" if status in ("error", "fail", "skipped") else "yellow"
+                colour = ("green" if status == SUCCESS_STATUS else "red" if status in SHOWN_AS_FAILED_STATUSES
+                          else "yellow")
                 row.append(f"[{colour}]{status}[/{colour}]")
             table.add_row(*row)
         console.print(table)
@@ -93,7 +97,8 @@ def print_plan(plan: Plan, title: str, results: dict[str, str] | None = None, vi
     print_violations(plan.violations if violations is None else violations)
     if plan.unrecorded:
         console.print(f"[yellow]{len(plan.unrecorded)} relation(s) exist in the warehouse with no recorded build; "
-                      f"they are not rebuilt. Record them with one `dbt build` with the freshrun package installed.[/yellow]")
+                      "they are not rebuilt. Record them with one `dbt build` with the freshrun package "
+                      "installed.[/yellow]")
     for ancestor, needed_by in plan.excluded_required:
         console.print(f"[yellow]{ancestor} is needed by {needed_by} but is outside --select/--exclude[/yellow]")
 
@@ -112,7 +117,7 @@ def print_violations(violations: list) -> None:
     console.print(table)
 
 
-def policy_text(policy) -> str:
+def policy_text(policy: Policy | None) -> str:
     """A node's policy in a few words (`lazy` when it has none)."""
     if policy is None:
         return "lazy"

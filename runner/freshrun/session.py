@@ -1,13 +1,15 @@
-"""One freshrun session: the project parsed once, its graph and scope, and
-the warehouse state read with SQL.  Shared by every command."""
+"""One freshrun session: the project parsed once, its graph (and the planner's
+analysis of it) built once, its scope, and the warehouse state read with SQL.
+Shared by every command."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -17,6 +19,9 @@ from freshrun.manifest import Graph, load_graph
 from freshrun.model import Assessment, Node, Plan
 from freshrun.options import parse_minutes
 from freshrun.state import WarehouseState, read_state
+
+if TYPE_CHECKING:
+    from freshrun.plan import PlanGraph
 
 DEFAULT_INTERVAL_MINUTES = 15.0
 
@@ -64,7 +69,7 @@ class Session:
     scope: set[str] | None
 
     @classmethod
-    def open(cls, options: CommonOptions) -> "Session":
+    def open(cls, options: CommonOptions) -> Session:
         project_dir = options.project_dir.resolve()
         profiles_dir = _profiles_dir(project_dir, options.profiles_dir)
         if not (profiles_dir / "profiles.yml").exists():
@@ -80,20 +85,34 @@ class Session:
             scope = project.select(options.select, options.exclude) - graph.package_nodes
         return cls(options, project, graph, scope)
 
-    @property
+    @cached_property
     def user_nodes(self) -> dict[str, Node]:
         """The user's DAG: freshrun's own models are never scheduled as the user's."""
         return {uid: n for uid, n in self.graph.nodes.items() if uid not in self.graph.package_nodes}
+
+    @cached_property
+    def plan_graph(self) -> PlanGraph:
+        """The user's DAG as the planner analyses it, once per session for every plan and assessment."""
+        from freshrun import plan as planner
+
+        return planner.PlanGraph(self.user_nodes)
 
     def in_scope(self, uid: str) -> bool:
         """May freshrun build (and report) this node under --select/--exclude?"""
         return self.scope is None or uid in self.scope
 
+    def plan(self, state: WarehouseState, now: datetime, force: frozenset[str] = frozenset()) -> Plan:
+        """What a tick would build as of `now`, in scope, with `force` built whatever their freshness."""
+        from freshrun import plan as planner
+
+        return planner.plan(self.plan_graph, state.nodes, now, self.interval_minutes(state), scope=self.scope,
+                            force=force)
+
     def assess(self, state: WarehouseState, now: datetime) -> dict[str, Assessment]:
         """Freshness of every user node as of `now` (status, check, alerts)."""
-        from freshrun.plan import assess
+        from freshrun import plan as planner
 
-        return assess(self.user_nodes, state.nodes, now)
+        return planner.assess(self.plan_graph, state.nodes, now)
 
     def read_state(self) -> WarehouseState:
         return read_state(self.project, self.graph.nodes.values(), self.project.manifest)

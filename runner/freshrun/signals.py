@@ -9,14 +9,15 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 _received = threading.Event()
 _deferring = threading.Event()
 _pending = threading.Event()
 
 
-def _handler(signum, frame) -> None:
+def _handler(signum: int, frame: Any) -> None:
     _received.set()
     if _deferring.is_set():
         _pending.set()

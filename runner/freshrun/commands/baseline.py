@@ -8,9 +8,12 @@ builds only what policies need."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
+from freshrun.contract import BUILT_RESOURCE_TYPES
 from freshrun.errors import EXIT_OK
 from freshrun.lock import WarehouseLock
+from freshrun.model import Node
 from freshrun.options import utc_now
 from freshrun.report import console, print_json, print_rows
 from freshrun.session import CommonOptions, Session
@@ -27,11 +30,11 @@ def run_baseline(options: CommonOptions, dry_run: bool = False, lock_timeout: fl
         nodes = session.user_nodes
         topo = _topological(nodes)
         adopt = [uid for uid in topo
-                 if nodes[uid].resource_type in ("model", "seed", "snapshot")
+                 if nodes[uid].resource_type in BUILT_RESOURCE_TYPES
                  and session.in_scope(uid)
                  and state.nodes.get(uid) is not None and state.nodes[uid].relation_exists
                  and state.nodes[uid].last_success is None]
-        missing = [uid for uid in topo if nodes[uid].resource_type in ("model", "seed", "snapshot")
+        missing = [uid for uid in topo if nodes[uid].resource_type in BUILT_RESOURCE_TYPES
                    and nodes[uid].materialized != "ephemeral"
                    and session.in_scope(uid)
                    and not (state.nodes.get(uid) and state.nodes[uid].relation_exists)]
@@ -43,7 +46,8 @@ def run_baseline(options: CommonOptions, dry_run: bool = False, lock_timeout: fl
                     "invocation": f"freshrun-baseline-{uuid.uuid4()}"})
             session.project.release()
         if options.json:
-            print_json({"now": now, "dry_run": dry_run, "adopted": [{"unique_id": u, "name": nodes[u].name} for u in adopt],
+            print_json({"now": now, "dry_run": dry_run,
+                        "adopted": [{"unique_id": u, "name": nodes[u].name} for u in adopt],
                         "missing": [{"unique_id": u, "name": nodes[u].name} for u in missing]})
         else:
             verb = "Would adopt" if dry_run else "Adopted"
@@ -59,7 +63,7 @@ def run_baseline(options: CommonOptions, dry_run: bool = False, lock_timeout: fl
         session.close()
 
 
-def _topological(nodes) -> list[str]:
+def _topological(nodes: Mapping[str, Node]) -> list[str]:
     order: list[str] = []
     seen: set[str] = set()
     for start in sorted(nodes):

@@ -3,8 +3,7 @@ POST each violation (and recovery) once per transition (see freshrun.alerts)."""
 
 from __future__ import annotations
 
-
-from freshrun.alerts import DEFAULT_TIMEOUT_SECONDS, check_webhook_options, deliver
+from freshrun.alerts import DEFAULT_TIMEOUT_SECONDS, AlertResult, check_webhook_options, deliver
 from freshrun.errors import EXIT_OK, EXIT_VIOLATED
 from freshrun.options import utc_now
 from freshrun.report import console, iso, policy_text, print_json, print_rows, warn
@@ -22,7 +21,8 @@ def run_check(options: CommonOptions, webhook: str | None = None,
         assessed = session.assess(state, now)
         violations = [a for uid, a in sorted(assessed.items(), key=lambda kv: (kv[1].name, kv[0]))
                       if a.is_overdue and session.in_scope(uid)]
-        alerts, warnings = [], []
+        alerts: list[AlertResult] = []
+        warnings: list[str] = []
         if webhook:
             alerts, warnings = deliver(session.project, assessed, session.scope, webhook, now, timeout)
         for w in warnings:
