@@ -91,7 +91,7 @@ class Session:
 
     def assess(self, state: WarehouseState, now: datetime) -> dict[str, Assessment]:
         """Freshness of every user node as of `now` (status, check, alerts)."""
-        from freshrun.plan import assess
+        from freshrun.planner import assess
 
         return assess(self.user_nodes, state.nodes, now)
 

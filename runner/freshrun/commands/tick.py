@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from freshrun import plan as planner
+from freshrun import planner
 from freshrun import signals
 from freshrun.recover import record_missing
 from freshrun.lock import WarehouseLock
