@@ -29,13 +29,14 @@ class NodeKind(IntEnum):
     OTHER = 5  # any other model materialization without a relation of its own
 
 
-# Module-level aliases: attribute lookups on an Enum class are slow, and these are read in hot loops.
-TABLE = NodeKind.TABLE
-VIEW = NodeKind.VIEW
-EPHEMERAL = NodeKind.EPHEMERAL
-SEED = NodeKind.SEED
-SOURCE = NodeKind.SOURCE
-OTHER = NodeKind.OTHER
+# ProjectGraph.kind holds the values as plain ints, compared against these aliases in hot loops:
+# attribute lookups on an Enum class are slow, and only exact ints get the interpreter's fast comparisons.
+TABLE: int = NodeKind.TABLE.value
+VIEW: int = NodeKind.VIEW.value
+EPHEMERAL: int = NodeKind.EPHEMERAL.value
+SEED: int = NodeKind.SEED.value
+SOURCE: int = NodeKind.SOURCE.value
+OTHER: int = NodeKind.OTHER.value
 
 PASS_THROUGH_KINDS = (VIEW, EPHEMERAL, OTHER)  # looked through to their frontier
 BUILDABLE_KINDS = (TABLE, VIEW, SEED)  # what a plan may select
@@ -44,14 +45,14 @@ BUILDABLE_KINDS = (TABLE, VIEW, SEED)  # what a plan may select
 def node_kind(node: Node) -> NodeKind:
     resource_type = node.resource_type
     if resource_type == "source":
-        return SOURCE
+        return NodeKind.SOURCE
     if resource_type == "seed":
-        return SEED
+        return NodeKind.SEED
     if resource_type in ("model", "snapshot"):
         if node.is_pass_through:
-            return VIEW if node.materialized == "view" else EPHEMERAL
-        return TABLE
-    return OTHER
+            return NodeKind.VIEW if node.materialized == "view" else NodeKind.EPHEMERAL
+        return NodeKind.TABLE
+    return NodeKind.OTHER
 
 
 class ProjectGraph(Mapping[str, Node]):
@@ -67,7 +68,7 @@ class ProjectGraph(Mapping[str, Node]):
     node: list[Node]
     n: int
     parents: list[tuple[int, ...]]
-    kind: list[NodeKind]
+    kind: list[int]  # NodeKind values
     is_pass_through: list[bool]
     seed_at_bit: list[int]
     seed_closure: list[int]
@@ -135,13 +136,13 @@ class ProjectGraph(Mapping[str, Node]):
         self.n = n
         position_of = position.__getitem__
         self.parents = [tuple(sorted(map(position_of, parent_ranks[r]))) for r in order_ranks]
-        kind_of: dict[tuple[str, str], NodeKind] = {}
-        kinds: list[NodeKind] = []
+        kind_of: dict[tuple[str, str], int] = {}
+        kinds: list[int] = []
         for nd in self.node:
             key = (nd.resource_type, nd.materialized)
             k = kind_of.get(key)
             if k is None:
-                k = kind_of[key] = node_kind(nd)
+                k = kind_of[key] = node_kind(nd).value
             kinds.append(k)
         self.kind = kinds
 
