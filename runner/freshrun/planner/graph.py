@@ -138,11 +138,11 @@ class ProjectGraph(Mapping[str, Node]):
         self.parents = [tuple(sorted(map(position_of, parent_ranks[r]))) for r in order_ranks]
         kind_of: dict[tuple[str, str], int] = {}
         kinds: list[int] = []
-        for nd in self.node:
-            key = (nd.resource_type, nd.materialized)
+        for node in self.node:
+            key = (node.resource_type, node.materialized)
             k = kind_of.get(key)
             if k is None:
-                k = kind_of[key] = node_kind(nd).value
+                k = kind_of[key] = node_kind(node).value
             kinds.append(k)
         self.kind = kinds
 
@@ -168,8 +168,8 @@ class ProjectGraph(Mapping[str, Node]):
         self.buildable = [i for i, k in enumerate(kinds) if k in BUILDABLE_KINDS]
         self.sla_nodes = []
         self.build_after_nodes = []
-        for i, nd in enumerate(self.node):
-            policy = nd.policy
+        for i, node in enumerate(self.node):
+            policy = node.policy
             if policy is None or kinds[i] in (SEED, SOURCE, OTHER):
                 continue
             if policy.has_sla:

@@ -1,4 +1,4 @@
-"""Requirements travel up: a node that must get data >= R needs every table-like ancestor older than R rebuilt.
+"""Requirements travel up: a node that must get data from time t needs every table-like ancestor older than t rebuilt.
 
 Each selectable table-like frontier ancestor whose data is older than a descendant's
 requirement takes the largest such requirement and passes it on to its own frontier;

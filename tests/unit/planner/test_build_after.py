@@ -24,9 +24,7 @@ from planner_helpers import (
 )
 
 from freshrun.model import Policy
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 # ================================================================ build_after
 

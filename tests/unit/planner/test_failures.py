@@ -23,9 +23,7 @@ from planner_helpers import (
 )
 
 from freshrun.model import NodeState
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 # ================================================================ failures and retry
 

@@ -25,9 +25,7 @@ from planner_helpers import (
     violations,
 )
 
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 # ================================================================ lag policies: as late as possible
 

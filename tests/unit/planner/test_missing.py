@@ -20,9 +20,7 @@ from planner_helpers import (
 )
 
 from freshrun.model import NodeState
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 # ================================================================ missing / code_changed / unrecorded
 

@@ -14,9 +14,7 @@ from planner_helpers import (
     text,
 )
 
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 # ================================================================ nothing to do
 

@@ -21,9 +21,7 @@ from planner_helpers import (
     uid,
 )
 
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 
 def late_source_project(cadence_minutes: float, extra_parent: bool = False, late_path_table: bool = False):

@@ -24,9 +24,7 @@ from planner_helpers import (
     violations,
 )
 
-from freshrun.planner import (
-    plan,
-)
+from freshrun.planner import plan
 
 # ================================================================ scope and refresh
 
