@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "runner"))
 
 from freshrun.model import Build, Node, NodeState, Observation, Policy  # noqa: E402
-from freshrun.plan import PlanGraph, plan  # noqa: E402
+from freshrun.planner import PlanGraph, plan  # noqa: E402
 
 TARGET_MS = 100.0
 NOW = datetime(2026, 3, 9, 12, 0)

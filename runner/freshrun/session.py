@@ -21,7 +21,7 @@ from freshrun.options import parse_minutes
 from freshrun.state import WarehouseState, read_state
 
 if TYPE_CHECKING:
-    from freshrun.plan import PlanGraph
+    from freshrun.planner import PlanGraph
 
 DEFAULT_INTERVAL_MINUTES = 15.0
 
@@ -93,7 +93,7 @@ class Session:
     @cached_property
     def plan_graph(self) -> PlanGraph:
         """The user's DAG as the planner analyses it, once per session for every plan and assessment."""
-        from freshrun import plan as planner
+        from freshrun import planner
 
         return planner.PlanGraph(self.user_nodes)
 
@@ -103,14 +103,14 @@ class Session:
 
     def plan(self, state: WarehouseState, now: datetime, force: frozenset[str] = frozenset()) -> Plan:
         """What a tick would build as of `now`, in scope, with `force` built whatever their freshness."""
-        from freshrun import plan as planner
+        from freshrun import planner
 
         return planner.plan(self.plan_graph, state.nodes, now, self.interval_minutes(state), scope=self.scope,
                             force=force)
 
     def assess(self, state: WarehouseState, now: datetime) -> dict[str, Assessment]:
         """Freshness of every user node as of `now` (status, check, alerts)."""
-        from freshrun import plan as planner
+        from freshrun import planner
 
         return planner.assess(self.plan_graph, state.nodes, now)
 

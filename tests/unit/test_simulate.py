@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from freshrun.model import Node, Observation, Policy
-from freshrun.plan import assess, plan
+from freshrun.planner import assess, plan
 from freshrun.simulate import (
     SourcePattern,
     arrival_times,
@@ -277,7 +277,7 @@ def test_overdue_rule_is_assess():
 
 
 def _prev_cron(t: datetime) -> datetime:
-    from freshrun.plan import cron_ticks
+    from freshrun.planner import cron_ticks
 
     return cron_ticks("*/45 * * * *", "America/New_York", t - mins(200), t)[-1]
 

@@ -4,7 +4,7 @@ freshrun.tick.phases."""
 
 from __future__ import annotations
 
-from freshrun import plan as planner
+from freshrun import planner
 from freshrun import signals
 from freshrun.errors import EXIT_OK, ConfigError
 from freshrun.options import parse_at, utc_now

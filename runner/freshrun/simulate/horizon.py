@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from ..model import Node, NodeState, Observation
-from ..plan import PlanGraph, cron_ticks, expected_duration_seconds
+from ..planner import PlanGraph, cron_ticks, expected_duration_seconds
 
 DEFAULT_RESOLUTION_MINUTES = 1.0
 # Instants as minutes since the start of the horizon: before and after every instant.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from ..plan import current_data_time
+from ..planner import current_data_time
 from .fewest_builds import FewestBuilds
 from .horizon import EARLIEST, LATEST, Horizon
 from .results import StrategyResult

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ..model import Selection
-from ..plan import current_data_time
+from ..planner import current_data_time
 from .horizon import Horizon
 from .results import StrategyResult
 from .strategies import Strategy, strategy_named

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from ..model import Selection
-from ..plan import plan
+from ..planner import plan
 from .horizon import Horizon
 from .warehouse import SimulatedWarehouse
 
