@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install postgres test unit demo bench clean
+.PHONY: install postgres lint test unit demo bench clean
 
 install: $(STAMP)
 
@@ -22,7 +22,12 @@ postgres:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
-test: install postgres
+# ruff on the runner and the tests, mypy on the planner (settings in pyproject.toml)
+lint: install
+	$(BIN)/ruff check runner tests
+	$(BIN)/mypy
+
+test: install postgres lint
 	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/pytest -q -ra -n 2 tests
 
 unit: install

@@ -6,7 +6,6 @@ empty database (DuckDB file) or schema (PostgreSQL) and runs real dbt on the
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import uuid

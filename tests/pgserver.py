@@ -52,11 +52,14 @@ class PostgresServer:
             self._run_as = ["runuser", "-u", account, "--"]
 
     def _run(self, *cmd: str) -> None:
-        subprocess.run([*self._run_as, *cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.dir)
+        subprocess.run(
+            [*self._run_as, *cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.dir
+        )
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         self._run(_bin("initdb"), "-D", self.data, "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync")
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200"
+        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
+                "-c max_connections=200")
         self._run(_bin("pg_ctl"), "-D", self.data, "-l", os.path.join(self.dir, "log"), "-o", opts, "-w", "start")
         deadline = time.time() + 30
         while True:

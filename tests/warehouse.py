@@ -41,12 +41,12 @@ class Warehouse:
     _conn: Any = field(default=None, repr=False)
 
     @classmethod
-    def duckdb(cls, path: Path, project: Path, workdir: Path) -> "Warehouse":
+    def duckdb(cls, path: Path, project: Path, workdir: Path) -> Warehouse:
         env = {"FRESHRUN_DUCKDB_PATH": str(path), "FRESHRUN_SCHEMA": "main"}
         return cls("duckdb", project, workdir, env, "main", duckdb_path=path)
 
     @classmethod
-    def postgres(cls, server, schema: str, project: Path, workdir: Path) -> "Warehouse":
+    def postgres(cls, server, schema: str, project: Path, workdir: Path) -> Warehouse:
         env = {
             "FRESHRUN_PG_HOST": "127.0.0.1",
             "FRESHRUN_PG_PORT": str(server.port),
@@ -67,10 +67,20 @@ class Warehouse:
         env.update(extra or {})
         return env
 
-    def dbt(self, *args: str, vars: dict | None = None, env: dict[str, str] | None = None, check: bool = True) -> Completed:
+    def dbt(
+        self, *args: str, vars: dict | None = None, env: dict[str, str] | None = None, check: bool = True
+    ) -> Completed:
         """Run real dbt (a separate process, as a user would) on the project."""
-        cmd = [str(BIN / "dbt"), *args, "--project-dir", str(self.project), "--profiles-dir", str(self.project),
-               "--target", self.kind]
+        cmd = [
+            str(BIN / "dbt"),
+            *args,
+            "--project-dir",
+            str(self.project),
+            "--profiles-dir",
+            str(self.project),
+            "--target",
+            self.kind,
+        ]
         if vars:
             cmd += ["--vars", json.dumps(vars)]
         self.close()
@@ -135,7 +145,8 @@ class Warehouse:
     def latest(self, unique_id: str, status: str = "success") -> dict[str, Any] | None:
         rows = self.query(
             f"select * from {self.schema}.freshrun_events where unique_id = '{unique_id}' and status = '{status}' "
-            f"order by recorded_at desc, completed_at desc")
+            f"order by recorded_at desc, completed_at desc"
+        )
         return rows[0] if rows else None
 
     def freshness(self) -> dict[str, dict[str, Any]]:
@@ -146,9 +157,15 @@ def copy_project(src: Path, dest: Path, package_root: Path) -> Path:
     """A private copy of a dbt project whose `local:` package points at this repo."""
     import shutil
 
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb", "benchmarks"))
+    shutil.copytree(
+        src, dest, ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb", "benchmarks")
+    )
     (dest / "packages.yml").write_text(f"packages:\n  - local: {package_root}\n")
     env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    subprocess.run([str(BIN / "dbt"), "deps", "--project-dir", str(dest), "--profiles-dir", str(dest)],
-                   check=True, env=env, capture_output=True)
+    subprocess.run(
+        [str(BIN / "dbt"), "deps", "--project-dir", str(dest), "--profiles-dir", str(dest)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     return dest

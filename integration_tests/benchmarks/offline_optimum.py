@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE.parents[1] / "runner"))
 sys.path.insert(0, str(HERE))
 
 import bench_cost  # noqa: E402
+
 from freshrun import simulate as sim  # noqa: E402
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from freshrun import __version__, signals
 from freshrun.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, FreshrunError
@@ -18,23 +18,32 @@ from freshrun.session import CommonOptions
 app = typer.Typer(
     name="freshrun",
     help="Declarative, freshness-driven scheduling for dbt Core: build only what is stale.\n\n"
-         "`freshrun` alone is `freshrun run`: one tick.",
+    "`freshrun` alone is `freshrun run`: one tick.",
     add_completion=False,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
-ProjectDir = Annotated[Path, typer.Option("--project-dir", help="The dbt project (default: current directory).",
-                                          envvar="DBT_PROJECT_DIR")]
-ProfilesDir = Annotated[Optional[Path], typer.Option("--profiles-dir", help="Where profiles.yml is (dbt's default rules otherwise).")]
-Target = Annotated[Optional[str], typer.Option("--target", "-t", help="dbt target.")]
-Select = Annotated[Optional[List[str]], typer.Option("--select", "-s", help="dbt selector: what freshrun may build.")]
-Exclude = Annotated[Optional[List[str]], typer.Option("--exclude", help="dbt selector: what freshrun must not build.")]
-Vars = Annotated[Optional[str], typer.Option("--vars", help="dbt vars, YAML or JSON.")]
+ProjectDir = Annotated[
+    Path, typer.Option("--project-dir", help="The dbt project (default: current directory).", envvar="DBT_PROJECT_DIR")
+]
+ProfilesDir = Annotated[
+    Path | None, typer.Option("--profiles-dir", help="Where profiles.yml is (dbt's default rules otherwise).")
+]
+Target = Annotated[str | None, typer.Option("--target", "-t", help="dbt target.")]
+Select = Annotated[list[str] | None, typer.Option("--select", "-s", help="dbt selector: what freshrun may build.")]
+Exclude = Annotated[list[str] | None, typer.Option("--exclude", help="dbt selector: what freshrun must not build.")]
+Vars = Annotated[str | None, typer.Option("--vars", help="dbt vars, YAML or JSON.")]
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-LockTimeout = Annotated[float, typer.Option("--lock-timeout", help="Seconds to wait for another tick's lock before exiting 4.")]
-Interval = Annotated[Optional[str], typer.Option("--interval", help="How often freshrun runs (15m, 2h, 1d). "
-                                                 "Default: inferred from recorded ticks, else 15m.")]
+LockTimeout = Annotated[
+    float, typer.Option("--lock-timeout", help="Seconds to wait for another tick's lock before exiting 4.")
+]
+Interval = Annotated[
+    str | None,
+    typer.Option(
+        "--interval", help="How often freshrun runs (15m, 2h, 1d). Default: inferred from recorded ticks, else 15m."
+    ),
+]
 
 
 def _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval) -> CommonOptions:
@@ -70,33 +79,62 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """Declarative, freshness-driven scheduling for dbt Core."""
 
 
 @app.command()
 def run(
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
-    command: Annotated[str, typer.Option("--command", help="dbt command for the stale set: build (with tests) or run.")] = "build",
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
+    command: Annotated[
+        str, typer.Option("--command", help="dbt command for the stale set: build (with tests) or run.")
+    ] = "build",
     lock_timeout: LockTimeout = 10.0,
-    webhook: Annotated[Optional[str], typer.Option("--webhook", envvar="FRESHRUN_WEBHOOK",
-                                                   help="POST violations and recoveries here, once per transition.")] = None,
-    webhook_timeout: Annotated[float, typer.Option("--webhook-timeout", help="Seconds before a webhook POST gives up.")] = 5.0,
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook", envvar="FRESHRUN_WEBHOOK", help="POST violations and recoveries here, once per transition."
+        ),
+    ] = None,
+    webhook_timeout: Annotated[
+        float, typer.Option("--webhook-timeout", help="Seconds before a webhook POST gives up.")
+    ] = 5.0,
 ) -> None:
     """One tick: observe sources, plan, build the stale selection, report."""
     from freshrun.commands.tick import run_tick
 
-    _guard(lambda: run_tick(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), command,
-                            lock_timeout=lock_timeout, webhook=webhook, webhook_timeout=webhook_timeout))
+    _guard(
+        lambda: run_tick(
+            _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
+            command,
+            lock_timeout=lock_timeout,
+            webhook=webhook,
+            webhook_timeout=webhook_timeout,
+        )
+    )
 
 
 @app.command()
 def refresh(
-    models: Annotated[List[str], typer.Argument(help="Models to build now (names or dbt selector syntax).")],
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    models: Annotated[list[str], typer.Argument(help="Models to build now (names or dbt selector syntax).")],
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the set and the reasons; build nothing.")] = False,
     command: Annotated[str, typer.Option("--command", help="dbt command: build (with tests) or run.")] = "build",
     lock_timeout: LockTimeout = 10.0,
@@ -104,28 +142,50 @@ def refresh(
     """Surgical: build MODELS now, plus only the ancestors whose data is too old for them (never the whole +MODEL)."""
     from freshrun.commands.tick import run_tick
 
-    _guard(lambda: run_tick(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), command,
-                            force_selectors=[p for m in models for p in m.split()], dry_run=dry_run,
-                            lock_timeout=lock_timeout))
+    _guard(
+        lambda: run_tick(
+            _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
+            command,
+            force_selectors=[p for m in models for p in m.split()],
+            dry_run=dry_run,
+            lock_timeout=lock_timeout,
+        )
+    )
 
 
 @app.command()
 def plan(
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
-    at: Annotated[Optional[str], typer.Option("--at", help="Plan as of another moment: ISO 8601 or an offset like +2h.")] = None,
-    explain: Annotated[Optional[str], typer.Option("--explain", help="Walk the reasons for one model.")] = None,
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Plan as of another moment: ISO 8601 or an offset like +2h.")
+    ] = None,
+    explain: Annotated[str | None, typer.Option("--explain", help="Walk the reasons for one model.")] = None,
 ) -> None:
     """The plan a tick would make now (or --at another time); nothing is built."""
     from freshrun.commands.tick import run_plan
 
-    _guard(lambda: run_plan(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), at, explain))
+    _guard(
+        lambda: run_plan(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), at, explain)
+    )
 
 
 @app.command()
 def status(
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
 ) -> None:
     """Current freshness per model: last success, data time, lag, policy, overdue, blocked_by, next deadline."""
     from freshrun.commands.status import run_status
@@ -135,51 +195,94 @@ def status(
 
 @app.command()
 def check(
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
-    webhook: Annotated[Optional[str], typer.Option("--webhook", envvar="FRESHRUN_WEBHOOK",
-                                                   help="POST each violation and recovery here, once per transition.")] = None,
-    webhook_timeout: Annotated[float, typer.Option("--webhook-timeout", help="Seconds before a webhook POST gives up.")] = 5.0,
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook", envvar="FRESHRUN_WEBHOOK", help="POST each violation and recovery here, once per transition."
+        ),
+    ] = None,
+    webhook_timeout: Annotated[
+        float, typer.Option("--webhook-timeout", help="Seconds before a webhook POST gives up.")
+    ] = 5.0,
 ) -> None:
     """Exit 3 if any policy is violated (0 otherwise); --webhook alerts once per transition."""
     from freshrun.commands.check import run_check
 
-    _guard(lambda: run_check(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
-                             webhook, webhook_timeout))
+    _guard(
+        lambda: run_check(
+            _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), webhook, webhook_timeout
+        )
+    )
 
 
 @app.command()
 def simulate(
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
     hours: Annotated[float, typer.Option("--hours", help="How long a horizon to replay.")] = 24.0,
-    arrivals: Annotated[Optional[Path], typer.Option("--arrivals", help="YAML file: when each source gets new data "
-                                                     "(see the README).")] = None,
-    source_every: Annotated[Optional[str], typer.Option("--source-every", help="Every observed source gets new data "
-                                                        "this often (30m, 1h). Default 1h.")] = None,
-    start: Annotated[Optional[str], typer.Option("--start", help="Start of the horizon: ISO 8601 or an offset like "
-                                                 "+1h (default now).")] = None,
+    arrivals: Annotated[
+        Path | None, typer.Option("--arrivals", help="YAML file: when each source gets new data (see the README).")
+    ] = None,
+    source_every: Annotated[
+        str | None,
+        typer.Option("--source-every", help="Every observed source gets new data this often (30m, 1h). Default 1h."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Start of the horizon: ISO 8601 or an offset like +1h (default now).")
+    ] = None,
     trace: Annotated[bool, typer.Option("--trace", help="Also list what freshrun builds at each tick.")] = False,
 ) -> None:
     """Replay a horizon of ticks with the real planner; compare with `dbt build` on a schedule."""
     from freshrun.commands.simulate import run_simulate
 
-    _guard(lambda: run_simulate(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
-                                hours, None, arrivals, source_every, start, trace))
+    _guard(
+        lambda: run_simulate(
+            _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
+            hours,
+            None,
+            arrivals,
+            source_every,
+            start,
+            trace,
+        )
+    )
 
 
 @app.command()
 def baseline(
-    project_dir: ProjectDir = Path("."), profiles_dir: ProfilesDir = None, target: Target = None,
-    select: Select = None, exclude: Exclude = None, vars: Vars = None, json: Json = False, interval: Interval = None,
+    project_dir: ProjectDir = Path("."),
+    profiles_dir: ProfilesDir = None,
+    target: Target = None,
+    select: Select = None,
+    exclude: Exclude = None,
+    vars: Vars = None,
+    json: Json = False,
+    interval: Interval = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be adopted; record nothing.")] = False,
     lock_timeout: LockTimeout = 10.0,
 ) -> None:
     """Adopt an existing warehouse: record every existing relation with no history as built now (flagged baseline)."""
     from freshrun.commands.baseline import run_baseline
 
-    _guard(lambda: run_baseline(_common(project_dir, profiles_dir, target, select, exclude, vars, json, interval),
-                                dry_run, lock_timeout))
+    _guard(
+        lambda: run_baseline(
+            _common(project_dir, profiles_dir, target, select, exclude, vars, json, interval), dry_run, lock_timeout
+        )
+    )
 
 
 SELECTOR_OPTIONS = ("--select", "-s", "--exclude")

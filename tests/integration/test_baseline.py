@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from test_cli import selected, utcnow
 from warehouse import Warehouse
-
-from datetime import timedelta
 
 
 def test_baseline_adopts_a_warehouse_built_by_plain_dbt(warehouse: Warehouse):

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from warehouse import BIN, Warehouse
 
 ORDER_FACTS = "model.freshrun_integration_tests.order_facts"
@@ -33,7 +32,7 @@ class Webhook:
         self.received: list[dict] = []
         self._httpd = None
 
-    def start(self) -> "Webhook":
+    def start(self) -> Webhook:
         received = self.received
 
         class Handler(BaseHTTPRequestHandler):

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from warehouse import Warehouse, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +139,7 @@ def test_select_and_exclude_limit_what_is_built(warehouse: Warehouse):
     warehouse.dbt("build", "-s", "package:freshrun", "raw_customers")
     plan = warehouse.freshrun("plan", "--json", "--select", "+event_counts", "--exclude", "stg_events").json()
     assert set(selected(plan)) == {"event_counts"}
-    assert {(r["unique_id"], r["required_by"]) for r in plan["excluded_required"]} >= set() 
+    assert {(r["unique_id"], r["required_by"]) for r in plan["excluded_required"]} >= set()
 
 
 def test_status_reports_every_model(warehouse: Warehouse):

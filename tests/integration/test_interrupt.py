@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from test_cli import selected
-
 from warehouse import BIN, Warehouse, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,17 +42,29 @@ def project(warehouse: Warehouse, tmp_path: Path) -> Warehouse:
 
 
 def successes(warehouse: Warehouse) -> dict[str, int]:
-    rows = warehouse.query("select unique_id, count(*) as n from {schema}.freshrun_events "
-                           "where status = 'success' and resource_type in ('model', 'seed', 'snapshot') group by unique_id")
+    rows = warehouse.query(
+        "select unique_id, count(*) as n from {schema}.freshrun_events "
+        "where status = 'success' and resource_type in ('model', 'seed', 'snapshot') group by unique_id"
+    )
     return {r["unique_id"]: int(r["n"]) for r in rows}
 
 
 def start_tick(warehouse: Warehouse, *args: str) -> subprocess.Popen:
-    cmd = [str(BIN / "freshrun"), "run", *args, "--project-dir", str(warehouse.project),
-           "--profiles-dir", str(warehouse.project), "--target", warehouse.kind]
+    cmd = [
+        str(BIN / "freshrun"),
+        "run",
+        *args,
+        "--project-dir",
+        str(warehouse.project),
+        "--profiles-dir",
+        str(warehouse.project),
+        "--target",
+        warehouse.kind,
+    ]
     warehouse.close()
-    return subprocess.Popen(cmd, env=warehouse._env(), cwd=warehouse.workdir, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd, env=warehouse._env(), cwd=warehouse.workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_a_tick_killed_with_sigterm_records_what_finished_and_the_next_builds_only_the_rest(project: Warehouse):
@@ -81,7 +92,7 @@ def test_a_tick_killed_with_sigterm_records_what_finished_and_the_next_builds_on
         proc.wait(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
-        raise AssertionError("the tick did not stop after SIGTERM:\n" + "".join(seen))
+        raise AssertionError("the tick did not stop after SIGTERM:\n" + "".join(seen)) from None
     reader.join(10)
     stderr = proc.stderr.read()
     assert proc.returncode == 130, "".join(seen) + stderr
@@ -91,8 +102,10 @@ def test_a_tick_killed_with_sigterm_records_what_finished_and_the_next_builds_on
     done = successes(project)
     assert P + "slow_model" not in done and P + "after_slow" not in done
     assert P + "stg_orders" in done, done  # slow_model's parent finished before it started
-    runner_rows = project.query("select unique_id, triggered_by, reasons, status, data_time from {schema}.freshrun_events "
-                                f"where unique_id like '{P}%'")
+    runner_rows = project.query(
+        "select unique_id, triggered_by, reasons, status, data_time from {schema}.freshrun_events "
+        f"where unique_id like '{P}%'"
+    )
     assert runner_rows and all(r["triggered_by"] == "freshrun" for r in runner_rows)
     assert all("missing" in str(r["reasons"]) for r in runner_rows if r["status"] == "success")
     assert not any(r["status"] == "error" for r in runner_rows), runner_rows  # cancelled is not failed
@@ -116,7 +129,8 @@ def test_a_build_whose_hook_never_ran_is_recorded_by_the_runner(project: Warehou
     # a root-project on-run-end hook that fails: dbt then skips the package's hook after it
     (project.project / "macros" / "break_hook.sql").write_text(
         "{% macro break_hook() %}{{ return('select * from no_such_table' if var('break_hook', false) "
-        "else 'select 1') }}{% endmacro %}\n")
+        "else 'select 1') }}{% endmacro %}\n"
+    )
     yml = project.project / "dbt_project.yml"
     yml.write_text(yml.read_text().replace("on-run-start:", 'on-run-end:\n  - "{{ break_hook() }}"\n\non-run-start:'))
     project.dbt("run-operation", "create_raw_tables")
@@ -127,7 +141,9 @@ def test_a_build_whose_hook_never_ran_is_recorded_by_the_runner(project: Warehou
     assert events[P + "stg_orders"]["status"] == "success" and events[P + "stg_orders"]["triggered_by"] == "freshrun"
     assert events[P + "failing_model"]["status"] == "error"  # never taken for a success
     assert events[P + "order_facts"]["data_time"] is not None
-    invocation = project.query("select success, triggered_by from {schema}.freshrun_invocations where dbt_command = 'build'")
+    invocation = project.query(
+        "select success, triggered_by from {schema}.freshrun_invocations where dbt_command = 'build'"
+    )
     assert [(bool(r["success"]), r["triggered_by"]) for r in invocation] == [(False, "freshrun")]
     # next tick: nothing that succeeded is rebuilt; the failure backs off
     again = project.freshrun("plan", "--json", "--vars", json.dumps({"fail_model": True}))
@@ -171,10 +187,19 @@ print(ended.get("how", "still running"), round(ended.get("seconds", 60.0), 1))
 
 
 def test_a_query_that_starts_after_the_stop_is_cancelled_too(warehouse: Warehouse):
-    slow = ("select count(*) from pg_sleep(600)" if warehouse.kind == "postgres"
-            else "select count(*) from range(1000000000000) r where r.range < 0")
-    proc = subprocess.run([str(BIN / "python"), "-c", LATE_QUERY, str(warehouse.project), warehouse.kind, slow],
-                          env=warehouse._env(), cwd=warehouse.workdir, capture_output=True, text=True, timeout=180)
+    slow = (
+        "select count(*) from pg_sleep(600)"
+        if warehouse.kind == "postgres"
+        else "select count(*) from range(1000000000000) r where r.range < 0"
+    )
+    proc = subprocess.run(
+        [str(BIN / "python"), "-c", LATE_QUERY, str(warehouse.project), warehouse.kind, slow],
+        env=warehouse._env(),
+        cwd=warehouse.workdir,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     how, seconds = proc.stdout.strip().splitlines()[-1].rsplit(" ", 1)
     assert how.startswith("cancelled"), proc.stdout + proc.stderr

@@ -19,7 +19,8 @@ def claim(warehouse: Warehouse, host: str, pid: int, expires_in_minutes: float, 
     warehouse.execute(
         "insert into {schema}.freshrun_locks (lock_name, owner, host, pid, event, claimed_at, expires_at) values "
         f"('tick', '{owner}', '{host}', {pid}, 'acquire', cast('{now:%Y-%m-%d %H:%M:%S}' as timestamp), "
-        f"cast('{now + timedelta(minutes=expires_in_minutes):%Y-%m-%d %H:%M:%S}' as timestamp))")
+        f"cast('{now + timedelta(minutes=expires_in_minutes):%Y-%m-%d %H:%M:%S}' as timestamp))"
+    )
 
 
 def test_a_held_lock_makes_the_second_tick_exit_4_naming_the_holder(warehouse: Warehouse):
@@ -59,7 +60,9 @@ def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over_at_once(wareho
     done = warehouse.freshrun("run", "--json", "--lock-timeout", "1")
     assert done.returncode == 0, done.output
     assert selected(done.json()) == {"event_counts": ["missing"]}
-    released = warehouse.query("select event from {schema}.freshrun_locks where owner = 'someone-else' order by claimed_at")
+    released = warehouse.query(
+        "select event from {schema}.freshrun_locks where owner = 'someone-else' order by claimed_at"
+    )
     assert [r["event"] for r in released] == ["acquire", "release"]  # released on the dead process's behalf
     # a live process on another host is still respected
     claim(warehouse, "another-host", dead.pid, expires_in_minutes=60, owner="elsewhere")
@@ -71,11 +74,25 @@ def test_overlapping_ticks_build_the_changed_model_once(warehouse: Warehouse):
     fresh_build(warehouse)
     warehouse.dbt("build", "-s", "failing_model", "after_failing")
     warehouse.execute("drop table {schema}.event_counts")
-    cmd = [str(BIN / "freshrun"), "run", "--lock-timeout", "60", "--project-dir", str(warehouse.project),
-           "--profiles-dir", str(warehouse.project), "--target", warehouse.kind]
+    cmd = [
+        str(BIN / "freshrun"),
+        "run",
+        "--lock-timeout",
+        "60",
+        "--project-dir",
+        str(warehouse.project),
+        "--profiles-dir",
+        str(warehouse.project),
+        "--target",
+        warehouse.kind,
+    ]
     warehouse.close()
-    procs = [subprocess.Popen(cmd, env=warehouse._env(), cwd=warehouse.workdir, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd, env=warehouse._env(), cwd=warehouse.workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     codes = sorted(p.returncode for p in procs)
     for out in outs:
@@ -83,8 +100,10 @@ def test_overlapping_ticks_build_the_changed_model_once(warehouse: Warehouse):
     # each tick either built, found nothing left to build, or (DuckDB's single-writer file) gave up with 4
     assert all(c in (0, 4) for c in codes), (codes, outs)
     assert 0 in codes
-    built = warehouse.query("select count(*) as n from {schema}.freshrun_events where name = 'event_counts' "
-                            "and triggered_by = 'freshrun' and status = 'success'")
+    built = warehouse.query(
+        "select count(*) as n from {schema}.freshrun_events where name = 'event_counts' "
+        "and triggered_by = 'freshrun' and status = 'success'"
+    )
     assert built[0]["n"] == 1
 
 
@@ -103,8 +122,7 @@ def test_refresh_builds_only_the_stale_ancestors(warehouse: Warehouse, tmp_path:
     done = warehouse.freshrun("refresh", "daily_order_summary", "--json")
     assert done.returncode in (0, 3), done.output
     sel = selected(done.json())
-    assert sel == {"daily_order_summary": ["forced"],
-                   "orders_enriched": ["required_by:" + P + "daily_order_summary"]}
+    assert sel == {"daily_order_summary": ["forced"], "orders_enriched": ["required_by:" + P + "daily_order_summary"]}
     assert {r["status"] for r in done.json()["results"]} == {"success"}
     built = {r["name"] for r in warehouse.events("triggered_by = 'freshrun' and resource_type = 'model'")}
     # not customer_dim, not the whole +model upstream (PostgreSQL: the view dropped by cascade is put back)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from warehouse import Warehouse
 
@@ -23,10 +19,26 @@ def test_build_records_every_node(warehouse: Warehouse):
     warehouse.dbt("build")
     events = warehouse.events()
     by_id = {e["unique_id"]: e for e in events}
-    expected = {P + n for n in ["stg_orders", "stg_events", "orders_enriched", "order_facts", "daily_order_summary",
-                               "customer_dim", "event_counts", "order_summary_view", "failing_model", "after_failing",
-                               "dagster_policy_model"]}
-    expected |= {"seed.freshrun_integration_tests.raw_customers", "snapshot.freshrun_integration_tests.customers_snapshot"}
+    expected = {
+        P + n
+        for n in [
+            "stg_orders",
+            "stg_events",
+            "orders_enriched",
+            "order_facts",
+            "daily_order_summary",
+            "customer_dim",
+            "event_counts",
+            "order_summary_view",
+            "failing_model",
+            "after_failing",
+            "dagster_policy_model",
+        ]
+    }
+    expected |= {
+        "seed.freshrun_integration_tests.raw_customers",
+        "snapshot.freshrun_integration_tests.customers_snapshot",
+    }
     assert expected <= set(by_id)
     for uid in expected:
         e = by_id[uid]
@@ -52,11 +64,23 @@ def test_build_records_every_node(warehouse: Warehouse):
     assert all(r["policy_error"] is None for r in nodes.values())
     # lineage frontier looks through views and ephemeral models
     frontier = warehouse.query(
-        "select upstream_id from {schema}.freshrun_frontier where kind = 'frontier' and unique_id = '" + P + "event_counts'")
+        "select upstream_id from {schema}.freshrun_frontier where kind = 'frontier' and unique_id = '"
+        + P
+        + "event_counts'"
+    )
     assert [r["upstream_id"] for r in frontier] == ["source.freshrun_integration_tests.shop.events"]
-    frontier = {r["upstream_id"] for r in warehouse.query(
-        "select upstream_id from {schema}.freshrun_frontier where kind = 'frontier' and unique_id = '" + P + "orders_enriched'")}
-    assert frontier == {"source.freshrun_integration_tests.shop.orders", "seed.freshrun_integration_tests.raw_customers"}
+    frontier = {
+        r["upstream_id"]
+        for r in warehouse.query(
+            "select upstream_id from {schema}.freshrun_frontier where kind = 'frontier' and unique_id = '"
+            + P
+            + "orders_enriched'"
+        )
+    }
+    assert frontier == {
+        "source.freshrun_integration_tests.shop.orders",
+        "seed.freshrun_integration_tests.raw_customers",
+    }
 
 
 def test_nodes_appended_only_when_definition_changes(warehouse: Warehouse):
@@ -77,7 +101,9 @@ def test_data_time_over_observed_source_and_views(warehouse: Warehouse):
     warehouse.insert_orders([(1, 1, 10.0, t1 - timedelta(hours=1)), (2, 2, 5.0, t1)])
     warehouse.dbt("source", "freshness")
     obs = warehouse.query("select * from {schema}.freshrun_source_observations")
-    assert [(o["unique_id"], _naive(o["max_loaded_at"])) for o in obs] == [("source.freshrun_integration_tests.shop.orders", t1)]
+    assert [(o["unique_id"], _naive(o["max_loaded_at"])) for o in obs] == [
+        ("source.freshrun_integration_tests.shop.orders", t1)
+    ]
     assert obs[0]["status"] in ("warn", "error", "pass")
 
     warehouse.dbt("build", "-s", "+daily_order_summary", "+order_facts")
@@ -147,7 +173,9 @@ def test_broken_audit_table_is_a_warning_not_a_failure(warehouse: Warehouse):
 def test_disabled_and_non_recording_commands_record_nothing(warehouse: Warehouse):
     warehouse.dbt("compile", "-s", "failing_model")
     tables = warehouse.query(
-        "select table_name from information_schema.tables where table_schema = '{schema}' and table_name like 'freshrun_%'")
+        "select table_name from information_schema.tables "
+        "where table_schema = '{schema}' and table_name like 'freshrun_%'"
+    )
     assert tables == []  # compile: hooks fire but record (and create) nothing
     warehouse.dbt("build", vars={"freshrun_enabled": False})  # the package's own views still build
     for table in ("freshrun_events", "freshrun_invocations", "freshrun_nodes", "freshrun_source_observations"):
@@ -158,10 +186,16 @@ def test_disabled_and_non_recording_commands_record_nothing(warehouse: Warehouse
 def test_older_tables_gain_new_columns_without_losing_rows(warehouse: Warehouse):
     warehouse.dbt("run", "-s", "stg_events")
     warehouse.execute("drop table {schema}.freshrun_events")  # as an older package version had it:
-    warehouse.execute("create table {schema}.freshrun_events (invocation_id varchar(100), unique_id varchar(200), status varchar(20))")
+    warehouse.execute(
+        "create table {schema}.freshrun_events (invocation_id varchar(100), unique_id varchar(200), status varchar(20))"
+    )
     warehouse.execute("insert into {schema}.freshrun_events values ('old-inv', 'model.x.old', 'success')")
     warehouse.dbt("run", "-s", "failing_model")
     rows = warehouse.events()
     assert {r["invocation_id"] for r in rows if r["unique_id"] == "model.x.old"} == {"old-inv"}
     new = [r for r in rows if r["unique_id"] == P + "failing_model"]
-    assert len(new) == 1 and new[0]["package_name"] == "freshrun_integration_tests" and new[0]["data_time"] == new[0]["started_at"]
+    assert (
+        len(new) == 1
+        and new[0]["package_name"] == "freshrun_integration_tests"
+        and new[0]["data_time"] == new[0]["started_at"]
+    )

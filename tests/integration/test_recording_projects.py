@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from pathlib import Path
 
 import pytest
-
 from warehouse import Warehouse, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,13 +58,21 @@ models:
           cron_schedule_timezone: "Mars/Olympus_Mons"
 """)
     (copied.project / "models" / "schema.yml").write_text(
-        (copied.project / "models" / "schema.yml").read_text().replace(
-            "  - name: event_counts\n    config:\n      meta:\n        freshrun:\n          maximum_lag_minutes: 30\n", ""))
+        (copied.project / "models" / "schema.yml")
+        .read_text()
+        .replace(
+            "  - name: event_counts\n    config:\n      meta:\n        freshrun:\n          maximum_lag_minutes: 30\n",
+            "",
+        )
+    )
     done = copied.dbt("run", "-s", "failing_model")
     assert done.returncode == 0
     out = done.output
-    assert re.search(r"invalid policy on model\.freshrun_integration_tests\.customer_dim \(models/marts/customer_dim\.sql\): "
-                     r"meta\.freshrun\.maximum_lag_minutes: must not be negative", out)
+    assert re.search(
+        r"invalid policy on model\.freshrun_integration_tests\.customer_dim \(models/marts/customer_dim\.sql\): "
+        r"meta\.freshrun\.maximum_lag_minutes: must not be negative",
+        out,
+    )
     assert "meta.freshrun.cron_schedule: not a valid 5-field cron expression: every morning" in out
     assert "meta.freshrun.cron_schedule_timezone: unknown time zone Mars/Olympus_Mons" in out
     nodes = {r["name"]: r for r in copied.query("select * from {schema}.freshrun_nodes")}
@@ -81,15 +87,22 @@ def _generate(project: Path, n: int) -> None:
     models = project / "models" / "generated"
     models.mkdir(parents=True)
     for i in range(n):
-        (models / f"gen_{i:04d}.sql").write_text(f"{{{{ config(materialized='view') }}}}\nselect {i} as x, 'o''brien' as name\n")
+        (models / f"gen_{i:04d}.sql").write_text(
+            f"{{{{ config(materialized='view') }}}}\nselect {i} as x, 'o''brien' as name\n"
+        )
 
 
 def test_recording_1000_nodes_uses_bounded_statements(copied: Warehouse):
     n = 1000
     _generate(copied.project, n)
     rows_cap, chars_cap = 150, 100000
-    copied.dbt("run", "-s", "path:models/generated", "package:freshrun",
-               vars={"freshrun_insert_rows_per_statement": rows_cap, "freshrun_insert_max_statement_chars": chars_cap})
+    copied.dbt(
+        "run",
+        "-s",
+        "path:models/generated",
+        "package:freshrun",
+        vars={"freshrun_insert_rows_per_statement": rows_cap, "freshrun_insert_max_statement_chars": chars_cap},
+    )
     events = copied.query("select count(*) as n from {schema}.freshrun_events")[0]["n"]
     nodes = copied.query("select count(*) as n from {schema}.freshrun_nodes")[0]["n"]
     assert events == n + 2 and nodes >= n + 15

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+
 from freshrun.model import Node, Observation, Policy
 from freshrun.planner import assess, plan
 from freshrun.simulate import (

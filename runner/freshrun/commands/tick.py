@@ -4,8 +4,7 @@ freshrun.tick.phases."""
 
 from __future__ import annotations
 
-from freshrun import planner
-from freshrun import signals
+from freshrun import planner, signals
 from freshrun.errors import EXIT_OK, ConfigError
 from freshrun.options import parse_at, utc_now
 from freshrun.report import console, plan_json, print_json, print_plan
