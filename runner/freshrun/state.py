@@ -144,8 +144,11 @@ def _fold_events(node_state: NodeState, rows: list[dict[str, Any]]) -> None:
         failures = [r for r in rows if r["status"] == FAILURE_STATUS]
     node_state.consecutive_failures = len(failures)
     node_state.last_failure_at = max((_finished_at(r) for r in failures), default=None)
+    loads = sorted(successes, key=lambda r: naive_utc(r["started_at"]))
+    for previous, load in pairwise(loads):
+        if load["checksum"] != previous["checksum"] and None not in (load["checksum"], previous["checksum"]):
+            node_state.code_changes.append(naive_utc(load["started_at"]))
     if rows[0]["resource_type"] == "seed":
-        loads = sorted(successes, key=lambda r: naive_utc(r["started_at"]))
         for previous, load in pairwise(loads):
             if load["checksum"] != previous["checksum"]:
                 node_state.content_changes.append(naive_utc(load["started_at"]))
