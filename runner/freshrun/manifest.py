@@ -176,7 +176,8 @@ class _Origins:
     def _patch(self, path: str) -> Any:
         if path not in self._patches:
             try:
-                self._patches[path] = yaml.safe_load((self.project_dir / path).read_text()) if self.project_dir else None
+                text = (self.project_dir / path).read_text() if self.project_dir else None
+                self._patches[path] = yaml.safe_load(text) if text else None
             except (OSError, yaml.YAMLError):
                 self._patches[path] = None
         return self._patches[path]

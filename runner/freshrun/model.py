@@ -135,7 +135,7 @@ class Violation:
     lag_minutes: float | None
     maximum_lag_minutes: float | None
     blocked_by: str | None = None
-    kind: str = "lag"  # "lag" | "cron"
+    kind: str = "lag"  # "lag" | "cron" | "missing" (no relation: never built, or dropped)
     deadline: datetime | None = None
 
 
