@@ -204,8 +204,12 @@ class Explainer:
         current = context.data_times.current(i)
         oldest = context.sources.oldest_observed(i)
         if oldest is not None and (current is None or oldest[0] <= current):
+            source = self.graph.index[oldest[1]]
+            taken = [o.snapshotted_at for o in context.inputs.states[source].observations
+                     if o.snapshotted_at <= context.inputs.now]
+            seen = f" (observed at {format_time(taken[-1])})" if taken else ""
             return (
-                f"blocked by source {oldest[1]} which has not moved since {format_time(oldest[0])}: "
+                f"blocked by source {oldest[1]} which has not moved since {format_time(oldest[0])}{seen}: "
                 f"a rebuild would read data no newer than its current {format_time(current)}"
             )
         return f"blocked: a rebuild would read data no newer than its current {format_time(current)}"

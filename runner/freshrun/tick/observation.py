@@ -10,31 +10,10 @@ moment.  Observations go through dbt's adapter (freshrun.observe)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
-from freshrun.model import Node
 from freshrun.observe import observe_sources
 from freshrun.options import utc_now
+from freshrun.planner import sources_to_observe  # noqa: F401 -- the rule lives with the planner
 from freshrun.state import WarehouseState
-
-
-def sources_to_observe(nodes: Mapping[str, Node], in_scope: Iterable[str]) -> list[str]:
-    """Observed sources upstream (at any depth) of the in-scope nodes with a policy."""
-    stack = [uid for uid in in_scope if uid in nodes and nodes[uid].policy is not None]
-    seen: set[str] = set(stack)
-    found: list[str] = []
-    while stack:
-        for parent in nodes[stack.pop()].parents:
-            if parent in seen or parent not in nodes:
-                continue
-            seen.add(parent)
-            node = nodes[parent]
-            if node.is_source:
-                if node.observed:
-                    found.append(parent)
-            else:
-                stack.append(parent)
-    return sorted(found)
 
 
 def observe(session, state: WarehouseState, record: bool = True) -> list[str]:
