@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from freshrun import __version__
@@ -24,6 +24,7 @@ from freshrun.contract import (
     TICK_COMMAND,
     TRIGGERED_BY,
     loaded_at,
+    naive_utc,
 )
 from freshrun.dbt import DbtProject
 from freshrun.report import error_cause, warn
@@ -39,16 +40,6 @@ class Observed:
     unique_id: str
     snapshotted_at: datetime
     max_loaded_at: datetime | None  # None: the table holds no rows yet
-
-
-def _naive(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
 
 
 def _batch_sql(adapter: Any, project: DbtProject, sources: list[Any]) -> str:
@@ -80,7 +71,7 @@ def _one(adapter: Any, project: DbtProject, source: Any) -> tuple[datetime | Non
         _, freshness = adapter.calculate_freshness(relation, source.loaded_at_field,
                                                    source.freshness.filter if source.freshness else None,
                                                    macro_resolver=manifest)
-    return _naive(freshness.get("max_loaded_at")), _naive(freshness.get("snapshotted_at"))
+    return naive_utc(freshness.get("max_loaded_at")), naive_utc(freshness.get("snapshotted_at"))
 
 
 def observe_sources(project: DbtProject, source_ids: Iterable[str], now: datetime,
@@ -104,7 +95,7 @@ def observe_sources(project: DbtProject, source_ids: Iterable[str], now: datetim
                 _, table = adapter.execute(_batch_sql(adapter, project, [manifest.sources[u] for u in chunk]),
                                            fetch=True)
                 for row in table.rows:
-                    found[chunk[int(row[0])]] = (_naive(row[1]), _naive(row[2]))
+                    found[chunk[int(row[0])]] = (naive_utc(row[1]), naive_utc(row[2]))
             except Exception:  # one unreadable source fails the batch: ask each on its own
                 adapter.connections.rollback_if_open()
         for uid in wanted:
