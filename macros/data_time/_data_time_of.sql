@@ -21,6 +21,9 @@
         {%- set value = started_at -%}
       {%- elif f in observations -%}
         {%- set value = observations[f] -%}
+      {%- elif freshrun._is_pass_through(nodes[uid]) -%}
+        {#- a view's data time is read through its frontier, never from its build: nothing to observe -#}
+        {%- set value = started_at -%}
       {%- else -%}
         {#- not observed before the build started: observe it now; rows that landed since may
             be in the build or not, so it holds all data up to the earlier of the two -#}
