@@ -121,12 +121,7 @@ models as (
         n.materialized,
         n.original_file_path,
         s.completed_at as last_success_at,
-        case
-            when n.materialized = 'ephemeral' then pt.data_time
-            when s.completed_at is null then null  -- never built: no data, no lag
-            when n.materialized = 'view' then pt.data_time
-            else td.data_time
-        end as data_time,
+        case when n.materialized in ('view', 'ephemeral') then pt.data_time else td.data_time end as data_time,
         n.maximum_lag_minutes,
         n.cron_schedule,
         n.cron_schedule_timezone,
@@ -151,8 +146,7 @@ judged as (
         {{ freshrun.minutes_between('m.data_time', 'm.now_at') }} as lag_minutes,
         case
             when m.maximum_lag_minutes is null then false
-            when m.materialized = 'ephemeral' then false
-            when m.last_success_at is null then true  -- never built: missing is the worst violation
+            when m.last_success_at is null then false  -- never built: last_status says so; no lag to speak of
             when m.data_time is null then false
             when {{ freshrun.minutes_between('m.data_time', 'm.now_at') }} > m.maximum_lag_minutes then true
             else false

@@ -1,9 +1,7 @@
 {#- The data time a build records: for a build of `uid` that started at
     `started_at` (ISO string), the minimum over its frontier of each node's
-    contribution -- an observed source its latest max_loaded_at observed before
-    the build started (none yet: it is observed now, and contributes the
-    earlier of that and the build's start; unreadable: 1900-01-01, unknown and
-    so stale), an unobserved source the build's start, a seed nothing, a
+    contribution -- an observed source its latest max_loaded_at (else the
+    build's start), an unobserved source the build's start, a seed nothing, a
     table its data time (built earlier in this invocation, else its latest
     recorded success).  No frontier: the build's start.  A seed: none (never
     stale by time), as when nothing contributes.  `built`, `history` and
@@ -17,20 +15,7 @@
     {%- set node = nodes[f] -%}
     {%- set value = none -%}
     {%- if node.resource_type == 'source' -%}
-      {%- if not freshrun._is_observed(node) -%}
-        {%- set value = started_at -%}
-      {%- elif f in observations -%}
-        {%- set value = observations[f] -%}
-      {%- elif freshrun._is_pass_through(nodes[uid]) -%}
-        {#- a view's data time is read through its frontier, never from its build: nothing to observe -#}
-        {%- set value = started_at -%}
-      {%- else -%}
-        {#- not observed before the build started: observe it now; rows that landed since may
-            be in the build or not, so it holds all data up to the earlier of the two -#}
-        {%- set seen = freshrun._observe_source(node) -%}
-        {%- set value = '1900-01-01 00:00:00.000000' if seen == 'unknown' else (seen if seen and seen < started_at else started_at) -%}
-        {%- do observations.update({f: value}) -%}
-      {%- endif -%}
+      {%- set value = observations.get(f, started_at) if freshrun._is_observed(node) else started_at -%}
     {%- elif node.resource_type == 'seed' -%}
       {%- set value = none -%}
     {%- elif f in built -%}

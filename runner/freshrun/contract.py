@@ -53,21 +53,6 @@ OBSERVATION_FAILED_STATUS = "error"  # a source that could not be read
 EMPTY_TABLE_YEAR = 1900  # dbt's max_loaded_at for a source with no rows lies at or before this year
 
 
-INTERVAL_VAR = "freshrun_interval"  # project var: how often the scheduled job runs (15m, 1h)
-MANUAL_TICK_SELECTOR = "freshrun run (terminal)"  # a tick typed in a terminal: never moves the schedule
-
-
-def project_var(project: Any, name: str) -> Any:
-    """A var given on the command line, else in dbt_project.yml, else None."""
-    value = (project.vars or {}).get(name)
-    if value is None:
-        try:
-            value = project.config.vars.to_dict().get(name)
-        except Exception:
-            value = None
-    return value
-
-
 def audit_schema(project: Any) -> tuple[str | None, str]:
     """(database, schema) of freshrun's audit tables: the `freshrun_schema` var given on the
     command line, else in dbt_project.yml, else the target schema (as `freshrun.schema_name`)."""

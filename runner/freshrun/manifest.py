@@ -9,50 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import yaml
 from croniter import croniter
 
 from freshrun.model import Node, Policy
 
 PACKAGE = "freshrun"
 _PERIOD_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
-_FIELDS = ("maximum_lag_minutes", "cron_schedule", "cron_schedule_timezone", "rebuild_on_upstream_code_change")
-_CRON_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
-META_HINT = ("a model's meta.freshrun replaces a folder's +meta freshrun default as a whole (dbt merges meta one "
-             "level deep): repeat at the model every field it needs")
+_FIELDS = ("maximum_lag_minutes", "cron_schedule", "cron_schedule_timezone")
 
 
 @dataclass(frozen=True)
 class PolicyError:
     unique_id: str
-    file: str  # the file the value came from: a YAML patch, dbt_project.yml, or the model's .sql (config())
+    file: str
     field: str
     message: str
 
     def __str__(self) -> str:
         return f"{self.unique_id} ({self.file}): {self.field}: {self.message}"
-
-
-def cron_problem(value: object) -> str | None:
-    """Why `value` is not a 5-field cron expression (naming the field at fault), or None."""
-    if not isinstance(value, str):
-        return f"must be a 5-field cron expression, got {value!r}"
-    fields = value.split()
-    if len(fields) != 5:
-        return (f"must have exactly 5 fields ({' '.join(_CRON_FIELDS)}), got {len(fields)}: {value!r}"
-                + (" (a seconds field is not supported)" if len(fields) == 6 else ""))
-    for k, (name, text) in enumerate(zip(_CRON_FIELDS, fields)):
-        probe = ["*"] * 5
-        probe[k] = text
-        if not croniter.is_valid(" ".join(probe)):
-            return f"its {name} field {text!r} is not valid in {value!r}"
-    if not croniter.is_valid(value):
-        return f"not a valid cron expression: {value!r}"
-    return None
 
 
 @dataclass
@@ -104,9 +81,8 @@ def policy_of(uid: str, file: str, config: Any, meta: Mapping[str, Any]) -> tupl
                 lag = float(value)
         value = raw.get("cron_schedule")
         if value is not None:
-            problem = cron_problem(value)
-            if problem:
-                err(f"{prefix}.cron_schedule", problem)
+            if not isinstance(value, str) or not croniter.is_valid(value):
+                err(f"{prefix}.cron_schedule", f"not a valid cron expression: {value!r}")
             elif raw.get("maximum_lag_minutes") is None:
                 err(f"{prefix}.cron_schedule", "needs maximum_lag_minutes beside it")
             else:
@@ -120,9 +96,6 @@ def policy_of(uid: str, file: str, config: Any, meta: Mapping[str, Any]) -> tupl
                 tz = value
             except (ZoneInfoNotFoundError, ValueError):
                 err(f"{prefix}.cron_schedule_timezone", f"unknown time zone {value!r}")
-        value = raw.get("rebuild_on_upstream_code_change")
-        if value is not None and not isinstance(value, bool):
-            err(f"{prefix}.rebuild_on_upstream_code_change", f"must be true or false, got {value!r}")
     build_after = updates_on = None
     freshness = _get(config, "freshness")
     ba = _get(freshness, "build_after")
@@ -163,43 +136,8 @@ def _observed(source: Any) -> bool:
     return has_field and has_rule
 
 
-class _Origins:
-    """Which file a model's `meta` / `freshness` config came from, so an error points at the value.
-
-    dbt merges config from dbt_project.yml (folder `+meta`), the model's YAML patch and its
-    `config()` call; the manifest keeps only the result, so the patch file is read back."""
-
-    def __init__(self, project_dir: Path | None) -> None:
-        self.project_dir = project_dir
-        self._patches: dict[str, Any] = {}
-
-    def _patch(self, path: str) -> Any:
-        if path not in self._patches:
-            try:
-                text = (self.project_dir / path).read_text() if self.project_dir else None
-                self._patches[path] = yaml.safe_load(text) if text else None
-            except (OSError, yaml.YAMLError):
-                self._patches[path] = None
-        return self._patches[path]
-
-    def of(self, node: Any, key: str) -> str:
-        if key in (getattr(node, "config_call_dict", None) or {}):
-            return getattr(node, "original_file_path", "") or ""
-        patch_path = getattr(node, "patch_path", None)
-        if patch_path:
-            path = patch_path.split("://", 1)[-1]
-            doc = self._patch(path)
-            for entry in (doc or {}).get("models", None) or [] if isinstance(doc, dict) else []:
-                if isinstance(entry, dict) and entry.get("name") == node.name:
-                    config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
-                    if key in config or key in entry:
-                        return path
-        return "dbt_project.yml"
-
-
-def load_graph(manifest: Any, project_dir: Path | None = None) -> Graph:
+def load_graph(manifest: Any) -> Graph:
     """Models, seeds, snapshots and sources of the manifest as planner Nodes."""
-    origins = _Origins(project_dir)
     raw: dict[str, Any] = {}
     for uid, node in manifest.nodes.items():
         rt = getattr(node.resource_type, "value", node.resource_type)
@@ -225,17 +163,10 @@ def load_graph(manifest: Any, project_dir: Path | None = None) -> Graph:
         if rt == "model":
             meta = dict(getattr(node.config, "meta", None) or {}) or dict(getattr(node, "meta", None) or {})
             policy, errs = policy_of(uid, file, node.config, meta)
-            if node.package_name != PACKAGE and errs:
-                errors.extend(PolicyError(e.unique_id, origins.of(node, e.field.split(".", 1)[0]), e.field, e.message)
-                              for e in errs)
-                policy = None  # a bad policy is never half-used: the model is scheduled as lazy until fixed
+            if node.package_name != PACKAGE:
+                errors.extend(errs)
         checksum = getattr(getattr(node, "checksum", None), "checksum", None)
-        rebuild = True
-        if rt == "model":
-            own = meta.get("freshrun") if isinstance(meta.get("freshrun"), Mapping) else {}
-            rebuild = own.get("rebuild_on_upstream_code_change") is not False
-        nodes[uid] = Node(uid, node.name, rt, materialized, parents, checksum, policy, False, file,
-                          rebuild_on_upstream_code_change=rebuild)
+        nodes[uid] = Node(uid, node.name, rt, materialized, parents, checksum, policy, False, file)
         selectors[uid] = ".".join(node.fqn) if rt != "model" or len(node.fqn) > 1 else node.name
         if node.package_name == PACKAGE:
             package_nodes.add(uid)

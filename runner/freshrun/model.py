@@ -56,9 +56,6 @@ class Node:
     policy: Policy | None = None
     observed: bool = False  # sources only: loaded_at_field/query + freshness configured
     original_file_path: str | None = None
-    # meta.freshrun.rebuild_on_upstream_code_change: false opts a table-like model out of
-    # `upstream_code_changed` rebuilds (a code change upstream then waits for its own policy)
-    rebuild_on_upstream_code_change: bool = True
 
     @property
     def is_source(self) -> bool:
@@ -111,9 +108,6 @@ class NodeState:
     relation_exists: bool | None = None  # None: unknown (not checked)
     # seeds only: started_at of each load whose checksum differs from the previous load
     content_changes: list[datetime] = field(default_factory=list)
-    # every node: started_at of each successful build whose checksum differs from the build before it
-    # (its code, or a seed's file, changed); what `upstream_code_changed` is decided from
-    code_changes: list[datetime] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)  # sources only, ascending
     # checksum the latest failed attempt ran with (optional): when the current
     # checksum differs, the user changed the code since the failure and the
@@ -135,7 +129,7 @@ class Violation:
     lag_minutes: float | None
     maximum_lag_minutes: float | None
     blocked_by: str | None = None
-    kind: str = "lag"  # "lag" | "cron" | "missing" (no relation: never built, or dropped)
+    kind: str = "lag"  # "lag" | "cron"
     deadline: datetime | None = None
 
 

@@ -19,9 +19,9 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def warn(message: str, prefix: str = "warning") -> None:
-    """A warning (or, with prefix="error", an error the command reports before exiting) on stderr."""
-    sys.stderr.write(f"freshrun: {prefix}: {message}\n")
+def warn(message: str) -> None:
+    """A warning on stderr: never changes the exit code."""
+    sys.stderr.write(f"freshrun: warning: {message}\n")
     sys.stderr.flush()
 
 
@@ -29,19 +29,6 @@ def last_line(exc: BaseException) -> str:
     """The telling line of a (database) error: its last non-empty line."""
     lines = str(exc).strip().splitlines()
     return lines[-1] if lines else type(exc).__name__
-
-
-def error_cause(exc: BaseException) -> str:
-    """The cause of a (database) error in one line: the line that says what is wrong, not a caret
-    line or a SQL echo (DuckDB ends its errors with `^^^^`, PostgreSQL with `LINE 1: ...`)."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    telling = [line for line in lines if not set(line) <= set("^ ") and not line.startswith(("LINE ", "select ",
-                                                                                             "SELECT "))]
-    for line in telling:
-        lower = line.lower()
-        if "error" in lower or "does not exist" in lower or "not found" in lower:
-            return line
-    return telling[0] if telling else type(exc).__name__
 
 
 def iso(value: datetime | None) -> str | None:

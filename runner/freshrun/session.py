@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from freshrun.contract import INTERVAL_VAR, project_var
 from freshrun.dbt import DbtProject
-from freshrun.errors import EXIT_BAD_INPUT, EXIT_OK, ConfigError
-from freshrun.manifest import META_HINT, Graph, PolicyError, load_graph
+from freshrun.errors import ConfigError
+from freshrun.manifest import Graph, load_graph
 from freshrun.model import Assessment, Node, Plan
 from freshrun.options import parse_minutes
-from freshrun.report import warn
 from freshrun.state import WarehouseState, read_state
 
 if TYPE_CHECKING:
@@ -78,7 +76,10 @@ class Session:
             raise ConfigError(f"no profiles.yml in {profiles_dir} (use --profiles-dir or DBT_PROFILES_DIR)")
         project = DbtProject(project_dir, profiles_dir, options.target, _parse_vars(options.vars))
         manifest = project.parse()
-        graph = load_graph(manifest, project_dir)
+        graph = load_graph(manifest)
+        if graph.errors:
+            lines = "\n".join(f"  - {e}" for e in graph.errors)
+            raise ConfigError(f"invalid freshness policies ({len(graph.errors)}):\n{lines}")
         scope = None
         if options.select or options.exclude:
             scope = project.select(options.select, options.exclude) - graph.package_nodes
@@ -95,28 +96,6 @@ class Session:
         from freshrun import planner
 
         return planner.PlanGraph(self.user_nodes)
-
-    @cached_property
-    def sources_to_observe(self) -> list[str]:
-        """The observed sources every tick (and every preview) observes (freshrun.tick.observation)."""
-        from freshrun.tick.observation import sources_to_observe
-
-        return sources_to_observe(self.user_nodes, [uid for uid in self.user_nodes if self.in_scope(uid)])
-
-    @property
-    def policy_errors(self) -> list[PolicyError]:
-        """Invalid policies in scope: each model is scheduled as lazy and the command exits 2 at its end."""
-        return [e for e in self.graph.errors if self.in_scope(e.unique_id)]
-
-    def report_policy_errors(self) -> int:
-        """Say what is wrong with each invalid policy (on stderr); EXIT_BAD_INPUT if any, else EXIT_OK."""
-        errors = self.policy_errors
-        if not errors:
-            return EXIT_OK
-        lines = "\n".join(f"  - {e}" for e in errors)
-        warn(f"invalid freshness policies ({len(errors)}); those models are scheduled as lazy until fixed:\n"
-             f"{lines}\n  ({META_HINT})", prefix="error")
-        return EXIT_BAD_INPUT
 
     def in_scope(self, uid: str) -> bool:
         """May freshrun build (and report) this node under --select/--exclude?"""
@@ -139,13 +118,8 @@ class Session:
         return read_state(self.project, self.graph.nodes.values(), self.project.manifest)
 
     def interval_minutes(self, state: WarehouseState | None) -> float:
-        """How often the scheduled job ticks: --interval, else the freshrun_interval var, else the median
-        gap between the scheduled ticks recorded (manual ticks in a terminal never count), else 15m."""
         if self.options.interval:
             return parse_minutes(self.options.interval)
-        configured = project_var(self.project, INTERVAL_VAR)
-        if configured is not None:
-            return parse_minutes(str(configured), f"var {INTERVAL_VAR}")
         return state.inferred_interval_minutes(DEFAULT_INTERVAL_MINUTES) if state else DEFAULT_INTERVAL_MINUTES
 
     def find(self, name: str) -> str:

@@ -17,7 +17,6 @@ from freshrun.contract import (
     FAILURE_STATUS,
     HISTORY_TABLES,
     INVOCATIONS,
-    MANUAL_TICK_SELECTOR,
     PLANNER_READS_STATUSES,
     SOURCE_OBSERVATIONS,
     SUCCESS_STATUS,
@@ -49,15 +48,6 @@ class WarehouseState:
     nodes: dict[str, NodeState]
     freshrun_tick_starts: list[datetime]
     schema: str
-    has_history: bool = True  # False: the package is installed but dbt has never run with it here
-
-    def require_history(self) -> None:
-        """status and check report what the warehouse recorded: with nothing recorded yet, say which step is
-        missing rather than "all policies met"."""
-        if not self.has_history:
-            raise ConfigError(
-                f"freshrun has recorded nothing in schema {self.schema!r} yet: the package is installed but dbt "
-                "has not run with it. Run `freshrun run` (it builds what is missing) or `dbt build` once")
 
     def add_observation(self, uid: str, snapshotted_at: Any, max_loaded_at: Any) -> None:
         """An observation freshrun just recorded, folded in as read_state would read it back."""
@@ -93,7 +83,7 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
         if missing:  # installed, never run: no history yet (the next dbt invocation's hook creates the tables)
             states: dict[str, NodeState] = defaultdict(NodeState)
             _mark_relations(states, graph_nodes, manifest, existing)
-            return WarehouseState(dict(states), [], schema, has_history=False)
+            return WarehouseState(dict(states), [], schema)
         tables = AuditTables(adapter, project)
         events = _rows(adapter, f"""
             select unique_id, resource_type, status, started_at, completed_at, execution_seconds, checksum, data_time,
@@ -117,7 +107,6 @@ def read_state(project: DbtProject, graph_nodes: Iterable[Any], manifest: Any) -
         ticks = _rows(adapter, f"""
             select started_at from {tables.relation(INVOCATIONS)}
             where triggered_by = '{TRIGGERED_BY}' and dbt_command = '{TICK_COMMAND}'
-              and coalesce(selector, '') <> '{MANUAL_TICK_SELECTOR}'
             order by started_at desc limit {TICKS_READ}""")
     states = defaultdict(NodeState)
     by_node: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -155,11 +144,8 @@ def _fold_events(node_state: NodeState, rows: list[dict[str, Any]]) -> None:
         failures = [r for r in rows if r["status"] == FAILURE_STATUS]
     node_state.consecutive_failures = len(failures)
     node_state.last_failure_at = max((_finished_at(r) for r in failures), default=None)
-    loads = sorted(successes, key=lambda r: naive_utc(r["started_at"]))
-    for previous, load in pairwise(loads):
-        if load["checksum"] != previous["checksum"] and None not in (load["checksum"], previous["checksum"]):
-            node_state.code_changes.append(naive_utc(load["started_at"]))
     if rows[0]["resource_type"] == "seed":
+        loads = sorted(successes, key=lambda r: naive_utc(r["started_at"]))
         for previous, load in pairwise(loads):
             if load["checksum"] != previous["checksum"]:
                 node_state.content_changes.append(naive_utc(load["started_at"]))

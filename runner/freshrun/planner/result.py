@@ -42,14 +42,6 @@ def write_plan(context: Context, found: Classification, decisions: Decisions) ->
     limited_by: dict[int, str] = {}
     for i in sorted(decisions.slas):
         sla = decisions.slas[i]
-        if kind[i] in BUILDABLE_KINDS and not inputs.built[i] and i not in found.unrecorded:
-            # missing (never built, or its relation is gone) is the worst violation: no data at all
-            policy = nodes[i].policy
-            assert policy is not None
-            result.violations.append(Violation(
-                unique_id=order[i], name=nodes[i].name, lag_minutes=None,
-                maximum_lag_minutes=policy.maximum_lag_minutes, kind="missing"))
-            continue
         if not sla.overdue:
             continue
         assert sla.current_data_time is not None

@@ -8,11 +8,10 @@ median interval between its recent distinct ``max_loaded_at`` values.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import pairwise
 
-from ..model import Node, Observation
+from ..model import Observation
 from .durations import middle
 from .graph import SOURCE
 from .inputs import Inputs
@@ -110,22 +109,3 @@ class Sources:
                     oldest = (t, order[v])
             memo[v] = oldest
         return memo[i]
-
-
-def sources_to_observe(nodes: Mapping[str, Node], in_scope: Iterable[str]) -> list[str]:
-    """Observed sources upstream (at any depth) of the in-scope nodes with a policy."""
-    stack = [uid for uid in in_scope if uid in nodes and nodes[uid].policy is not None]
-    seen: set[str] = set(stack)
-    found: list[str] = []
-    while stack:
-        for parent in nodes[stack.pop()].parents:
-            if parent in seen or parent not in nodes:
-                continue
-            seen.add(parent)
-            node = nodes[parent]
-            if node.is_source:
-                if node.observed:
-                    found.append(parent)
-            else:
-                stack.append(parent)
-    return sorted(found)

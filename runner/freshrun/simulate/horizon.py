@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from ..model import Node, NodeState, Observation
-from ..planner import PlanGraph, cron_ticks, expected_duration_seconds, sources_to_observe
+from ..planner import PlanGraph, cron_ticks, expected_duration_seconds
 
 DEFAULT_RESOLUTION_MINUTES = 1.0
 # Instants as minutes since the start of the horizon: before and after every instant.
@@ -98,10 +98,6 @@ class Horizon:
         self.arrivals_by_index: dict[int, list[datetime]] = {
             graph.index[unique_id]: sorted(times) for unique_id, times in arrivals.items()
         }
-        # what every tick observes: the same rule as a real tick (freshrun.tick.observation)
-        in_scope = [u for u in simulated_nodes if scope is None or u in scope]
-        self.observed_each_tick = [graph.index[u] for u in sources_to_observe(simulated_nodes, in_scope)
-                                   if graph.index[u] in self.arrivals_by_index]
         self.arrivals = {unique_id: sorted(times) for unique_id, times in arrivals.items()}
         self.scope = set(scope) if scope is not None else None
         self.ticks = self._every(start, timedelta(minutes=self.interval_minutes))

@@ -52,9 +52,9 @@ class SimulatedWarehouse:
         self.changed = True  # the state changed since data times were last read from it
 
     def observe(self, tick: datetime) -> None:
-        """Observe the sources a real tick observes (those upstream of a policy), as it does."""
+        """``dbt source freshness`` on the sources with arrivals, as a tick runs it."""
         horizon, order = self.horizon, self.horizon.graph.order
-        for i in horizon.observed_each_tick:
+        for i in horizon.arrivals_by_index:
             loaded_at = horizon.source_freshness(i, tick)
             if loaded_at is None:
                 continue

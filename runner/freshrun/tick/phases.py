@@ -1,8 +1,7 @@
 """One tick as named phases, each handing the next what it learnt:
 
-1. read: the warehouse state;
-2. observe and plan: every observed source a policy hangs on is observed, then
-   what is stale as of now is planned;
+1. read and plan: the warehouse state, and what is stale as of now;
+2. observe and re-plan: the sources those decisions hang on are observed again;
 3. lock and re-plan: only a tick with something to build takes the warehouse
    lock, and plans again under it (another tick may have built it meanwhile);
 4. build and record: one dbt invocation, every result recorded, dropped views
@@ -15,10 +14,9 @@ only where something new can be seen (after the lock, after a build)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 
-from freshrun.contract import FAILED_STATUSES, MANUAL_TICK_SELECTOR
+from freshrun.contract import FAILED_STATUSES
 from freshrun.errors import EXIT_NODE_FAILED, EXIT_OK, EXIT_VIOLATED
 from freshrun.lock import WarehouseLock
 from freshrun.model import Plan
@@ -55,15 +53,18 @@ class Tick:
         plan = self.session.plan(self.state, self.now, self.force)
         return only_for(plan, self.force) if self.force else plan
 
-    # -- 1, 2 ------------------------------------------------------------------
-    def read_observe_and_plan(self, record: bool = True) -> None:
-        """Read the state, observe every source a policy hangs on, plan as of now.
-        A preview (--dry-run) passes record=False: the same observations, kept in memory."""
-        self.started_at = utc_now()
+    # -- 1 ---------------------------------------------------------------------
+    def read_and_plan(self) -> None:
         self.state = self.session.read_state()
-        observe(self.session, self.state, record=record)
-        self.now = utc_now()
+        self.now = self.started_at = utc_now()
         self.plan = self._plan()
+
+    # -- 2 ---------------------------------------------------------------------
+    def observe_and_replan(self) -> None:
+        self.state, observed = observe(self.session, self.state, self.plan, self.now, SELECTOR)
+        if observed:  # plan again as of now: the observations were taken after the first plan
+            self.now = utc_now()
+            self.plan = self._plan()
 
     # -- 3 ---------------------------------------------------------------------
     def lock_and_replan(self, timeout_seconds: float) -> None:
@@ -112,10 +113,7 @@ class Tick:
         results = [(uid, status) for uid, status in self.results if uid not in session.graph.package_nodes]
         failed = [uid for uid, status in results if status in FAILED_STATUSES]
         if not self.force:
-            # a tick typed in a terminal is a person trying things: recorded, but the interval is the
-            # scheduled job's (cron, CI and containers run without a terminal on stdin)
-            selector = MANUAL_TICK_SELECTOR if sys.stdin is not None and sys.stdin.isatty() else SELECTOR
-            record_tick(session.project, self.started_at, utc_now(), selector, not failed,
+            record_tick(session.project, self.started_at, utc_now(), SELECTOR, not failed,
                         session.project.config.target_name)
         if self.json_output:
             print_json(plan_json(self.plan, results, {"violations_after": [
@@ -126,9 +124,6 @@ class Tick:
                        violations=remaining)
             if remaining:
                 console.print(f"[red]{len(remaining)} policy violation(s) remain after this tick[/red]")
-        bad_policies = session.report_policy_errors()
-        if bad_policies:
-            return bad_policies
         if failed:
             return EXIT_NODE_FAILED
         if remaining:

@@ -112,8 +112,6 @@ def test_simulated_histories_plan_is_stable_and_deterministic(seed_):
                     )
                     continue
                 state = apply_plan(nodes, state, replace(p, selected=[s]), now)
-                # these builds take no time: the state says so, as recorded durations would
-                state[s.unique_id] = replace(state[s.unique_id], durations=[0.0])
             again = plan(nodes, state, now, IV)
             assert again.selected == [], (now, selected(p), selected(again))
             now += mins(IV)
