@@ -12,7 +12,7 @@ observations) into NodeState, and times ``plan()`` with ``time.perf_counter``.
 Two figures are printed:
   * cold     -- ``plan(dict_of_nodes, ...)``: graph analysis (topological order,
                 seed closures) included, as one ``freshrun run`` tick does it;
-  * prepared -- ``plan(PlanGraph(nodes), ...)``: the graph analysed once and reused
+  * prepared -- ``plan(ProjectGraph(nodes), ...)``: the graph analysed once and reused
                 (``freshrun simulate``, or a tick that also calls ``assess``).
 Target: median <= 100 ms for the cold figure.  Exit status 1 when over.
 
@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "runner"))
 
 from freshrun.model import Build, Node, NodeState, Observation, Policy  # noqa: E402
-from freshrun.planner import PlanGraph, plan  # noqa: E402
+from freshrun.planner import ProjectGraph, plan  # noqa: E402
 
 TARGET_MS = 100.0
 NOW = datetime(2026, 3, 9, 12, 0)
@@ -157,7 +157,7 @@ def make_state(nodes: dict[str, Node], n_events: int, seed: int, consistent: boo
     looks like a real history.  consistent=False draws data times at random (cheaper to
     generate on graphs with huge frontiers, but histories no real run produces)."""
     rng = random.Random(seed + 1)
-    g = PlanGraph(nodes)
+    g = ProjectGraph(nodes)
     order = g.order
     buildable = [u for u in order if nodes[u].resource_type != "source" and nodes[u].materialized != "ephemeral"]
     sources = [u for u in order if nodes[u].resource_type == "source" and nodes[u].observed]
@@ -281,7 +281,7 @@ def bench(n_nodes: int, n_edges: int, runs: int, seed: int, interval: float, sha
         p = plan(nodes, state, NOW, interval)
         cold.append((time.perf_counter() - t) * 1000)
         cold_cpu.append((time.process_time() - c) * 1000)
-    g = PlanGraph(nodes)
+    g = ProjectGraph(nodes)
     warm, warm_cpu = [], []
     for _ in range(runs):
         t, c = time.perf_counter(), time.process_time()

@@ -1,5 +1,6 @@
-{#- How string literals are escaped on this warehouse, for escape_string (and
-    the runner, which asks for it through the adapter):
+{#- How string literals are escaped on this warehouse, for escape_string (which
+    values_sql calls for the strings it renders; the runner only calls
+    values_sql, never this macro):
     {'backslash': escape backslashes too, 'quote': what a single quote becomes,
      'newlines': write \n and \r as escapes}.  The default doubles single quotes,
     which is all standard SQL needs (DuckDB; PostgreSQL with

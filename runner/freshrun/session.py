@@ -21,7 +21,7 @@ from freshrun.options import parse_minutes
 from freshrun.state import WarehouseState, read_state
 
 if TYPE_CHECKING:
-    from freshrun.planner import PlanGraph
+    from freshrun.planner import ProjectGraph
 
 DEFAULT_INTERVAL_MINUTES = 15.0
 
@@ -91,11 +91,11 @@ class Session:
         return {uid: n for uid, n in self.graph.nodes.items() if uid not in self.graph.package_nodes}
 
     @cached_property
-    def plan_graph(self) -> PlanGraph:
+    def plan_graph(self) -> ProjectGraph:
         """The user's DAG as the planner analyses it, once per session for every plan and assessment."""
         from freshrun import planner
 
-        return planner.PlanGraph(self.user_nodes)
+        return planner.ProjectGraph(self.user_nodes)
 
     def in_scope(self, uid: str) -> bool:
         """May freshrun build (and report) this node under --select/--exclude?"""

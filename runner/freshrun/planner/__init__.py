@@ -9,17 +9,13 @@ from __future__ import annotations
 
 from .assessment import assess
 from .cron import cron_ticks
-from .data_times import (
-    current_data_time,
-    effective_data_time,
-    is_content_change,
-    recorded_data_time,
-)
+from .data_times import current_data_time, effective_data_time
 from .decide import plan
 from .durations import DEFAULT_TABLE_SECONDS, DEFAULT_VIEW_SECONDS, expected_duration_seconds
 from .explanation import explain
 from .failures import MAX_BACKOFF_TICKS
 from .graph import NodeKind, PlanGraph, ProjectGraph, frontier
+from .recorded import is_content_change, recorded_data_time
 
 __all__ = [
     "ProjectGraph",

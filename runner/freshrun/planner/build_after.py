@@ -10,62 +10,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from ..model import NodeState
 from .context import Context
-from .graph import BUILDABLE_KINDS, SEED, SOURCE, TABLE
+from .new_data import has_new_data_since
 from .text import format_minutes, format_time, minutes
 
 
-def _success_times(state: NodeState) -> list[tuple[datetime, datetime]]:
-    if state.success_times:
-        return state.success_times
-    build = state.last_success
-    return [(build.started_at, build.completed_at)] if build is not None else []
+class PlanHistory:
+    """The planner's reading of a node's history for :func:`has_new_data_since`: the state now,
+    and the nodes this plan has selected so far."""
 
+    __slots__ = ("context", "now", "selection")
 
-def has_new_data(context: Context, p: int, since: datetime, selection: Mapping[int, object]) -> bool:
-    """Has node p got data newer than `since` (or will it, being rebuilt in this plan)?"""
-    graph, inputs, sources = context.graph, context.inputs, context.sources
-    now = inputs.now
-    k = graph.kind[p]
-    if p in selection and k in BUILDABLE_KINDS:
-        return True
-    if k == TABLE:
-        success_times = _success_times(inputs.states[p])
-        return bool(success_times) and success_times[-1][1] > since
-    if k == SEED:
-        changes = inputs.states[p].content_changes
-        return bool(changes) and changes[-1] > since
-    if k == SOURCE:
-        latest = sources.max_loaded_at(p)
-        if latest is None:
-            return now > since  # unobserved: live
-        before = sources.max_loaded_at(p, since)
-        # no observation before that build: it read everything loaded before it started
-        return latest > (before if before is not None else since)
-    # view/ephemeral: new data when anything in its frontier has (or it is rebuilt itself)
-    if now > since and context.data_times.has_live_input(p):
-        return True
-    stack = [p]
-    seen = {p}
-    parents, is_pass_through = graph.parents, graph.is_pass_through
-    while stack:
-        v = stack.pop()
-        ps = parents[v]
-        if not ps:
-            if now > since:
-                return True
-            continue
-        for q in ps:
-            if is_pass_through[q]:
-                if q in selection:
-                    return True
-                if q not in seen:
-                    seen.add(q)
-                    stack.append(q)
-            elif has_new_data(context, q, since, selection):
-                return True
-    return False
+    def __init__(self, context: Context, selection: Mapping[int, object]):
+        self.context = context
+        self.now = context.inputs.now
+        self.selection = selection  # only buildable nodes are ever selected
+
+    def is_rebuilt(self, node: int) -> bool:
+        return node in self.selection
+
+    def latest_completion(self, table: int) -> datetime | None:
+        state = self.context.inputs.states[table]
+        if state.success_times:
+            return state.success_times[-1][1]
+        build = state.last_success
+        return build.completed_at if build is not None else None
+
+    def latest_content_change(self, seed: int) -> datetime | None:
+        changes = self.context.inputs.states[seed].content_changes
+        return changes[-1] if changes else None
+
+    def latest_loaded_at(self, source: int) -> datetime | None:
+        return self.context.sources.max_loaded_at(source)
+
+    def loaded_at_build(self, source: int, since: datetime) -> datetime | None:
+        """The latest observation at or before `since`; none: the build read everything loaded
+        before it started (``since``)."""
+        before = self.context.sources.max_loaded_at(source, since)
+        return before if before is not None else since
 
 
 def check_build_after(context: Context, i: int, selection: Mapping[int, object]) -> tuple[bool, str]:
@@ -82,8 +64,9 @@ def check_build_after(context: Context, i: int, selection: Mapping[int, object])
             f"next rebuild allowed from {format_time(since + timedelta(minutes=window))}"
         )
     ps = graph.parents[i]
+    history = PlanHistory(context, selection)
     flags: list[tuple[int | None, bool]] = (
-        [(p, has_new_data(context, p, since, selection)) for p in ps] if ps else [(None, now > since)]
+        [(p, has_new_data_since(graph, history, p, since)) for p in ps] if ps else [(None, now > since)]
     )
     mode = "all" if (policy.updates_on or "any").lower() == "all" else "any"
     due = all(f for _, f in flags) if mode == "all" else any(f for _, f in flags)

@@ -11,6 +11,7 @@ from collections.abc import Set
 from .context import Context
 from .decisions import Classification
 from .failures import code_fixed_since_failure, next_retry, waiting_for_failures
+from .missing import code_changed, is_unrecorded, missing_because, missing_or_changed
 
 
 def classify(context: Context, scope: Set[str] | None, force: Set[str]) -> Classification:
@@ -28,24 +29,17 @@ def classify(context: Context, scope: Set[str] | None, force: Set[str]) -> Class
         state = states[i]
         build = last_success[i]
         failures = state.consecutive_failures
-        if build is not None and state.relation_exists is not False and not failures and i not in forced:
-            checksum = nodes[i].checksum
-            if checksum is None or build.checksum is None or checksum == build.checksum:
-                continue  # the common case: built, unchanged, healthy
+        if build is not None and not failures and i not in forced and not missing_or_changed(nodes[i], state):
+            continue  # the common case: built, unchanged, healthy
         reasons: list[str] = []
-        if build is None:
-            if state.relation_exists is True:
-                found.unrecorded.add(i)
-            else:
-                reasons.append("missing")
-                found.missing_because[i] = "never built"
-        elif state.relation_exists is False:
+        if is_unrecorded(state):
+            found.unrecorded.add(i)
+        because = missing_because(state)
+        if because is not None:
             reasons.append("missing")
-            found.missing_because[i] = "its relation is gone"
-        if build is not None:
-            checksum = nodes[i].checksum
-            if checksum is not None and build.checksum is not None and checksum != build.checksum:
-                reasons.append("code_changed")
+            found.missing_because[i] = because
+        if code_changed(nodes[i], build):
+            reasons.append("code_changed")
         if failures > 0:
             due = next_retry(state, inputs.interval)
             if code_fixed_since_failure(nodes[i], state) or due is None or now >= due:

@@ -1,4 +1,4 @@
-"""Data times: what data a node holds now, and the data time a build of it records.
+"""Data times: what data a node holds now.
 
 * The *effective data time* of a built table-like node is its recorded data time, lowered to
   the first content change of any seed upstream after its build started, and to the start of
@@ -6,8 +6,8 @@
   never stale by time (static inputs only).
 * The *current data time* of any node: the effective one for table-like nodes, the minimum over
   the frontier for views/ephemerals, the observation for sources.
-* The *recorded data time* of a build: the minimum over its frontier when it started, as the
-  dbt hook writes it into ``freshrun_events``.
+
+The data time a build records, which they start from, is :mod:`.recorded`'s rule.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..model import Build, Node, NodeState
-from .graph import PASS_THROUGH_KINDS, SEED, SOURCE, TABLE, as_graph, fold_through, gc_paused
+from ..model import Node, NodeState
+from .graph import SEED, SOURCE, TABLE, as_graph, fold_through, gc_paused
 from .inputs import Inputs
 from .sources import Sources
 
 _UNSET: object = object()
 _STATUS_INTERVAL_MINUTES = 15.0  # any interval: current data times do not depend on it
-
-
-def _either(a: bool | None, b: bool | None) -> bool | None:
-    return a or b
 
 
 class DataTimes:
@@ -40,7 +36,6 @@ class DataTimes:
         self._effective: list[Any] = [_UNSET] * graph.n  # memo: _UNSET = not computed yet
         self._latest_completions: list[datetime | None] | None = None
         self._current_memo: dict[int, datetime | None] = {}
-        self._live_memo: dict[int, bool | None] = {}
         # seeds by latest content change; _seeds_changed_from[k] = mask of seeds whose latest change
         # is _seed_latest_changes[k] or later, so "seeds changed after t" is one bisect away
         self._seed_changes: dict[int, list[datetime]] = {}
@@ -185,13 +180,6 @@ class DataTimes:
         current: datetime | None = fold_through(inputs.graph, i, self._current_memo, self.contribution, inputs.now, min)
         return current
 
-    def has_live_input(self, p: int) -> bool:
-        """Does pass-through p's frontier hold a live member (unobserved source, parentless view)?"""
-        return bool(fold_through(self.inputs.graph, p, self._live_memo, self._live_leaf, True, _either))
-
-    def _live_leaf(self, p: int) -> bool | None:
-        return True if self.inputs.graph.kind[p] == SOURCE and self.sources.max_loaded_at(p) is None else None
-
 
 # --------------------------------------------------------------------------- public
 
@@ -213,80 +201,3 @@ def effective_data_time(
 ) -> datetime | None:
     """Current data time of one node (see :func:`current_data_time`)."""
     return current_data_time(nodes, state, now)[unique_id]
-
-
-# --------------------------------------------------------------------------- what a build records
-
-
-def recorded_data_time(
-    nodes: Mapping[str, Node],
-    state: Mapping[str, NodeState],
-    unique_id: str,
-    started_at: datetime,
-    observed_as_of: datetime | None = None,
-    built_now: Mapping[str, Build] | None = None,
-) -> datetime | None:
-    """The data time a build of `unique_id` that started at `started_at` records (the rule of
-    the dbt hook, ``freshrun.data_time_of``): the minimum over its frontier of
-
-    * an observed source: its latest non-null max_loaded_at observed at or before
-      `observed_as_of` (the invocation's start; default `started_at`), else `started_at`;
-      an unobserved source: `started_at`;
-    * a table-like node: the data time of its latest successful build -- in `built_now` (built
-      earlier in the same invocation) if there, else in `state` -- when it has one;
-    * a seed: nothing.  A view/ephemeral without parents is in no frontier the hook sees.
-
-    A seed records None; a node whose frontier is empty records `started_at`; None when nothing
-    contributes (never stale by time).
-    """
-    graph = as_graph(nodes)
-    i = graph.index[unique_id]
-    kind = graph.kind
-    if kind[i] == SEED:
-        return None
-    members = [f for f in graph.frontier_of(i) if kind[f] not in PASS_THROUGH_KINDS]
-    if not members:
-        return started_at
-    as_of = started_at if observed_as_of is None else observed_as_of
-    built_now = built_now or {}
-    recorded = None
-    for f in members:
-        uid = graph.order[f]
-        node_state = state.get(uid)
-        value: datetime | None
-        if kind[f] == SOURCE:
-            value = None
-            if graph.node[f].observed and node_state is not None:
-                value = _latest_max_loaded_at(node_state, as_of)
-            if value is None:
-                value = started_at
-        elif kind[f] == SEED:
-            continue
-        else:
-            build = built_now.get(uid)
-            if build is None and node_state is not None:
-                build = node_state.last_success
-            if build is None or build.data_time is None:
-                continue
-            value = build.data_time
-        if recorded is None or value < recorded:
-            recorded = value
-    return recorded
-
-
-def _latest_max_loaded_at(node_state: NodeState, as_of: datetime) -> datetime | None:
-    """Latest non-null max_loaded_at observed at or before as_of."""
-    observations = node_state.observations
-    k = bisect_right(observations, as_of, key=lambda o: o.snapshotted_at)
-    while k:
-        value = observations[k - 1].max_loaded_at
-        if value is not None:
-            return value
-        k -= 1
-    return None
-
-
-def is_content_change(previous: Build | None, checksum: str | None) -> bool:
-    """Is a seed load with `checksum` a content change?  Only when it differs from the previous
-    load's (a first load is not a change), as ``state.read_state`` derives ``content_changes``."""
-    return previous is not None and previous.checksum != checksum

@@ -252,7 +252,7 @@ class ProjectGraph(Mapping[str, Node]):
         return {order[i]: tuple(sorted(order[f] for f in members)) for i, members in enumerate(self.frontier)}
 
 
-PlanGraph = ProjectGraph  # the name simulate, the benchmarks and the tests know
+PlanGraph = ProjectGraph  # the name before issue 11, still in the docs history; exported by freshrun.planner
 
 
 def as_graph(nodes: Mapping[str, Node]) -> ProjectGraph:

@@ -16,7 +16,7 @@ from .durations import middle
 from .graph import SOURCE
 from .inputs import Inputs
 
-CADENCE_VALUES = 8  # recent distinct max_loaded_at values a source's cadence is taken from
+CADENCE_VALUES = 8  # a cadence: the median of up to this many intervals between recent distinct max_loaded_at values
 
 
 def _snapshotted_at(observation: Observation) -> datetime:

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..model import NodeState
+from ..planner.missing import missing_or_changed
+from ..planner.new_data import has_new_data_since
 from .horizon import EARLIEST
 from .results import StrategyResult
-from .warehouse import missing_or_changed, seed_changed_since
 
 if TYPE_CHECKING:
     from .lower_bound import LowerBound
@@ -140,36 +142,58 @@ class FewestBuilds:
         if (tick - since).total_seconds() / 60.0 < float(policy.build_after_minutes):
             return False
         parents = horizon.graph.parents[i]
-        flags = [tick > since] if not parents else [self._has_new_data(p, since, k, set()) for p in parents]
+        if not parents:
+            flags = [tick > since]
+        else:
+            history = _BoundHistory(self, k)
+            flags = [has_new_data_since(horizon.graph, history, p, since) for p in parents]
         return all(flags) if (policy.updates_on or "any").lower() == "all" else any(flags)
 
-    def _has_new_data(self, p: int, since: datetime, k: int, seen: set[int]) -> bool:
-        """Whether parent p has data newer than `since` at tick k, counting the bound's own builds upstream."""
-        horizon = self.horizon
-        tick = horizon.ticks[k]
-        if horizon.is_source[p]:
-            if not horizon.is_observed[p]:
-                return tick > since
-            latest = horizon.source_freshness(p, tick)
-            if latest is None:
-                return tick > since
-            before = horizon.source_freshness(p, since)
-            return before is None or latest > before
-        node_state = horizon.initial_state.get(horizon.graph.order[p])
-        if horizon.is_seed[p]:
-            return seed_changed_since(node_state, since)
-        if horizon.is_table_like[p]:
-            for built in reversed(self.builds.get(p, ())):
-                if built > k:
-                    continue
-                return horizon.ticks[built] > since or built == k
-            return bool(node_state is not None and node_state.last_success is not None
-                        and node_state.last_success.completed_at > since)
-        # view / ephemeral: new data when anything in its frontier has
-        parents = horizon.graph.parents[p]
-        if not parents:
-            return tick > since
-        if p in seen:
-            return False
-        seen.add(p)
-        return any(self._has_new_data(q, since, k, seen) for q in parents)
+
+class _BoundHistory:
+    """The lower bound's reading of a node's history at tick k, for :func:`has_new_data_since`: the
+    fewest builds chosen so far (a build at tick k itself counts as new data), else the initial
+    state; sources as ``dbt source freshness`` would report them.
+
+    A source without data known at the last build's start counts as having new data (the planner
+    takes it that the build read everything loaded before it started)."""
+
+    __slots__ = ("fewest", "k", "now")
+
+    def __init__(self, fewest: FewestBuilds, k: int):
+        self.fewest = fewest
+        self.k = k
+        self.now = fewest.horizon.ticks[k]
+
+    def _latest_build(self, node: int) -> int | None:
+        """The tick index of the node's latest fewest build at or before tick k."""
+        k = self.k
+        for built in reversed(self.fewest.builds.get(node, ())):
+            if built <= k:
+                return built
+        return None
+
+    def _initial(self, node: int) -> NodeState | None:
+        horizon = self.fewest.horizon
+        return horizon.initial_state.get(horizon.graph.order[node])
+
+    def is_rebuilt(self, node: int) -> bool:
+        return self._latest_build(node) == self.k
+
+    def latest_completion(self, table: int) -> datetime | None:
+        built = self._latest_build(table)
+        if built is not None:
+            return self.fewest.horizon.ticks[built]
+        node_state = self._initial(table)
+        return node_state.last_success.completed_at if node_state is not None and node_state.last_success else None
+
+    def latest_content_change(self, seed: int) -> datetime | None:
+        node_state = self._initial(seed)
+        return node_state.content_changes[-1] if node_state is not None and node_state.content_changes else None
+
+    def latest_loaded_at(self, source: int) -> datetime | None:
+        horizon = self.fewest.horizon
+        return horizon.source_freshness(source, self.now) if horizon.is_observed[source] else None
+
+    def loaded_at_build(self, source: int, since: datetime) -> datetime | None:
+        return self.fewest.horizon.source_freshness(source, since)

@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from ..model import Node, NodeState, Observation
-from ..planner import PlanGraph, cron_ticks, expected_duration_seconds
+from ..model import Node, NodeState
+from ..planner import ProjectGraph, cron_ticks, expected_duration_seconds
+from ..planner.recorded import hook_frontier, latest_loaded_at
 
 DEFAULT_RESOLUTION_MINUTES = 1.0
 # Instants as minutes since the start of the horizon: before and after every instant.
@@ -20,21 +21,10 @@ EARLIEST = float("-inf")
 LATEST = float("inf")
 
 
-def latest_loaded_at(observations: Sequence[Observation], at: datetime) -> datetime | None:
-    """Latest non-null max_loaded_at observed at or before `at`."""
-    position = bisect_right(observations, at, key=lambda observation: observation.snapshotted_at)
-    while position:
-        loaded_at = observations[position - 1].max_loaded_at
-        if loaded_at is not None:
-            return loaded_at
-        position -= 1
-    return None
-
-
 def overdue_at(
     data_time: datetime | None, at: datetime, maximum_lag_minutes: float, latest_cron_tick: datetime | None
 ) -> bool:
-    """The rule of ``plan.assess``: overdue when the data time is older than
+    """The rule of ``planner.assess`` (planner/assessment.py): overdue when the data time is older than
     ``at - lag`` (or, with a cron schedule, ``c - lag`` for the latest cron tick c <= at)."""
     if data_time is None:
         return False
@@ -90,7 +80,7 @@ class Horizon:
                 raise ValueError(f"arrivals for {unique_id}: not a source of this project")
             if not node.observed:  # an unobserved source with a given pattern is observed in the simulation
                 simulated_nodes[unique_id] = replace(node, observed=True)
-        self.graph = graph = PlanGraph(simulated_nodes)
+        self.graph = graph = ProjectGraph(simulated_nodes)
         self.start, self.end = start, end
         self.interval_minutes = float(interval_minutes)
         self.resolution_minutes = float(resolution_minutes)
@@ -133,8 +123,7 @@ class Horizon:
         state = self.initial_state
         self.duration_seconds = [expected_duration_seconds(node, state.get(order[i])) for i, node in enumerate(nodes)]
         self.frontier = [graph.frontier_of(i) for i in range(graph.n)]
-        # the hook's frontier: nearest data-holding upstreams (a parentless view is not one)
-        self.hook_frontier = [tuple(f for f in frontier if not self.is_pass_through[f]) for frontier in self.frontier]
+        self.hook_frontier = [hook_frontier(graph, i) for i in range(graph.n)]
 
     def _index_policies(self) -> None:
         self.sla_models: list[SlaModel] = []

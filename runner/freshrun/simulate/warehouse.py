@@ -8,7 +8,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..model import Build, Node, NodeState, Observation
-from .horizon import Horizon, latest_loaded_at
+from ..planner.missing import missing_or_changed
+from ..planner.new_data import has_new_data_since
+from ..planner.recorded import data_time_recorded, is_content_change, latest_loaded_at
+from .horizon import Horizon
 
 SUCCESS_HISTORY = 50  # success_times kept per node (state.HISTORY_PER_NODE)
 DURATION_HISTORY = 10  # durations kept per node (as state.read_state does)
@@ -25,21 +28,6 @@ def copy_state(state: Mapping[str, NodeState]) -> dict[str, NodeState]:
         )
         for unique_id, node_state in state.items()
     }
-
-
-def missing_or_changed(node: Node, node_state: NodeState | None) -> bool:
-    """Missing (never built, relation gone) or code changed: every strategy builds it."""
-    if node_state is None or node_state.last_success is None:
-        return node_state is None or node_state.relation_exists is not True
-    if node_state.relation_exists is False:
-        return True
-    current, built = node.checksum, node_state.last_success.checksum
-    return current is not None and built is not None and current != built
-
-
-def seed_changed_since(node_state: NodeState | None, since: datetime) -> bool:
-    """A seed has new data since `since` when it was last loaded with different content after it."""
-    return bool(node_state is not None and node_state.content_changes and node_state.content_changes[-1] > since)
 
 
 class SimulatedWarehouse:
@@ -70,37 +58,9 @@ class SimulatedWarehouse:
         self, i: int, started: datetime, tick: datetime, invocation: Mapping[int, Build]
     ) -> datetime | None:
         """The data time the dbt hook records for a build of node i started at `started` in the invocation
-        of `tick`; `invocation` holds the builds made earlier in the same invocation."""
+        of `tick`; `invocation` holds the builds made earlier in the same invocation (the planner's rule)."""
         horizon = self.horizon
-        if horizon.is_seed[i]:
-            return None
-        members = horizon.hook_frontier[i]
-        if not members:
-            return started
-        data_time = None
-        order, state = horizon.graph.order, self.state
-        for f in members:
-            if horizon.is_source[f]:
-                contribution = None
-                if horizon.is_observed[f]:
-                    node_state = state.get(order[f])
-                    if node_state is not None and node_state.observations:
-                        contribution = latest_loaded_at(node_state.observations, tick)
-                if contribution is None:
-                    contribution = started
-            elif horizon.is_seed[f]:
-                continue
-            else:
-                build = invocation.get(f)
-                if build is None:
-                    node_state = state.get(order[f])
-                    build = node_state.last_success if node_state is not None else None
-                if build is None or build.data_time is None:
-                    continue
-                contribution = build.data_time
-            if data_time is None or contribution < data_time:
-                data_time = contribution
-        return data_time
+        return data_time_recorded(horizon.graph, i, horizon.hook_frontier[i], started, tick, self.state, invocation)
 
     def schedule(self, tick: datetime, selection: Sequence[int]) -> float:
         """Build `selection` as one invocation started at `tick` (a node starts once its selected
@@ -144,7 +104,7 @@ class SimulatedWarehouse:
             unique_id = order[i]
             old = self.state.get(unique_id) or NodeState()
             changes = old.content_changes
-            if nodes[i].is_seed and old.last_success is not None and old.last_success.checksum != build.checksum:
+            if nodes[i].is_seed and is_content_change(old.last_success, build.checksum):
                 changes = [*changes, build.started_at]
             self.state[unique_id] = replace(
                 old,
@@ -159,34 +119,13 @@ class SimulatedWarehouse:
         del running[:count]
         self.changed = True
 
-    def _has_new_data_since(self, f: int, since: datetime, tick: datetime, chosen: set[int]) -> bool:
-        """Whether frontier member f has data newer than `since` at `tick` (eager's rule)."""
-        horizon = self.horizon
-        if f in chosen:
-            return True
-        node_state = self.state.get(horizon.graph.order[f])
-        if horizon.is_source[f]:
-            if not horizon.is_observed[f]:
-                return tick > since
-            latest = latest_loaded_at(node_state.observations, tick) if node_state is not None else None
-            if latest is None or node_state is None:
-                return tick > since  # no data known: live
-            before = latest_loaded_at(node_state.observations, since)
-            return before is None or latest > before
-        if horizon.is_seed[f]:
-            return seed_changed_since(node_state, since)
-        if horizon.is_pass_through[f]:
-            return tick > since  # a parentless view in a frontier: live
-        if node_state is None or node_state.last_success is None:
-            return False
-        return node_state.last_success.completed_at > since
-
     def eager_candidates(self, tick: datetime) -> list[int]:
         """Every buildable node missing or changed, and every table-like one with an input that has new
         data since its last build started (an input chosen before it counts as new)."""
         horizon = self.horizon
         order, nodes = horizon.graph.order, horizon.graph.node
         chosen: set[int] = set()
+        history = _WarehouseHistory(self, tick, chosen)
         for i in horizon.buildable:
             node_state = self.state.get(order[i])
             if missing_or_changed(nodes[i], node_state):
@@ -198,9 +137,51 @@ class SimulatedWarehouse:
             frontier = horizon.frontier[i]
             if not frontier:
                 continue  # no inputs at all
-            if any(self._has_new_data_since(f, since, tick, chosen) for f in frontier):
+            if any(has_new_data_since(horizon.graph, history, f, since) for f in frontier):
                 chosen.add(i)
         return sorted(chosen)
+
+
+class _WarehouseHistory:
+    """The simulated warehouse's reading of a node's history at a tick, for :func:`has_new_data_since`
+    (eager's rule): its state, and the nodes eager has chosen so far.
+
+    A source without an observation at or before the last build's start counts as having new data
+    (the planner takes it that the build read everything loaded before it started)."""
+
+    __slots__ = ("warehouse", "now", "chosen")
+
+    def __init__(self, warehouse: SimulatedWarehouse, tick: datetime, chosen: set[int]):
+        self.warehouse = warehouse
+        self.now = tick
+        self.chosen = chosen
+
+    def _state(self, node: int) -> NodeState | None:
+        warehouse = self.warehouse
+        return warehouse.state.get(warehouse.horizon.graph.order[node])
+
+    def is_rebuilt(self, node: int) -> bool:
+        return node in self.chosen
+
+    def latest_completion(self, table: int) -> datetime | None:
+        node_state = self._state(table)
+        if node_state is None or node_state.last_success is None:
+            return None
+        return node_state.last_success.completed_at
+
+    def latest_content_change(self, seed: int) -> datetime | None:
+        node_state = self._state(seed)
+        return node_state.content_changes[-1] if node_state is not None and node_state.content_changes else None
+
+    def latest_loaded_at(self, source: int) -> datetime | None:
+        node_state = self._state(source)
+        if node_state is None or not self.warehouse.horizon.is_observed[source]:
+            return None
+        return latest_loaded_at(node_state.observations, self.now)
+
+    def loaded_at_build(self, source: int, since: datetime) -> datetime | None:
+        node_state = self._state(source)
+        return latest_loaded_at(node_state.observations, since) if node_state is not None else None
 
 
 def fresh_state(

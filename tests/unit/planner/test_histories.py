@@ -24,7 +24,7 @@ from planner_helpers import (
 
 from freshrun.model import Node, NodeState, Observation, Policy
 from freshrun.planner import (
-    PlanGraph,
+    ProjectGraph,
     plan,
 )
 
@@ -96,10 +96,10 @@ def test_simulated_histories_plan_is_stable_and_deterministic(seed_):
                 elif not n.is_source and rng.random() < 0.02:
                     nodes[u] = replace(n, checksum=f"c{rng.randint(2, 9)}")
             p = plan(nodes, state, now, IV)
-            order = PlanGraph(nodes).order
+            order = ProjectGraph(nodes).order
             assert p.selected_ids == sorted(p.selected_ids, key=order.index)
             assert all(not nodes[u].is_source and nodes[u].materialized != "ephemeral" for u in p.selected_ids)
-            assert plan(PlanGraph(nodes), state, now, IV) == p
+            assert plan(ProjectGraph(nodes), state, now, IV) == p
             failed: set[str] = set()
             for s in p.selected:
                 if _ancestors(nodes, s.unique_id) & failed:

@@ -1,8 +1,8 @@
 """The data time a build records (the dbt hook's rule), and which seed loads are content changes.
 
 New with the planner package: pins :func:`freshrun.planner.recorded_data_time` to the rule of
-``macros/record/record_events.sql`` (``data_time_of``) and :func:`is_content_change` to
-``state.read_state``.
+``macros/data_time/_data_time_of.sql`` (``freshrun._data_time_of``) and :func:`is_content_change`
+to ``state.read_state``.
 """
 
 from __future__ import annotations

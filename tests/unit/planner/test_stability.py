@@ -27,7 +27,7 @@ from planner_helpers import (
 
 from freshrun.model import NodeState, Observation, Policy
 from freshrun.planner import (
-    PlanGraph,
+    ProjectGraph,
     plan,
 )
 
@@ -86,7 +86,7 @@ def test_same_inputs_same_plan_whatever_the_order():
         assert p2.violations == p1.violations
         assert p2.explanations == p1.explanations
         assert p2.skipped == p1.skipped
-    assert plan(PlanGraph(nodes), state, now, IV) == p1
+    assert plan(ProjectGraph(nodes), state, now, IV) == p1
 
 
 def test_a_tick_that_built_its_selection_leaves_nothing_to_do():
